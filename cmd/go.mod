@@ -1,0 +1,3 @@
+module github.com/xtsync/xtsync/cmd
+
+go 1.26.8
