@@ -47,7 +47,7 @@ func TestFieldErrors(t *testing.T) {
 
 func TestAttrsGet(t *testing.T) {
 	t.Parallel()
-	a := rules.Attrs{"userPrincipalName": "a@b"}
+	a := rules.NewAttrs(map[string]any{"userPrincipalName": "a@b"})
 	v, ok := a.Get("UserPrincipalName")
 	require.True(t, ok)
 	require.Equal(t, "a@b", v)
