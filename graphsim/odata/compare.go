@@ -256,6 +256,13 @@ func hasSuffixFold(s, suffix string) bool {
 		if s == "" {
 			return false
 		}
+		if c, p := s[len(s)-1], suffix[len(suffix)-1]; c < utf8.RuneSelf && p < utf8.RuneSelf {
+			if c != p && foldRune(rune(c)) != foldRune(rune(p)) {
+				return false
+			}
+			s, suffix = s[:len(s)-1], suffix[:len(suffix)-1]
+			continue
+		}
 		rs, ns := utf8.DecodeLastRuneInString(s)
 		rp, np := utf8.DecodeLastRuneInString(suffix)
 		if rs != rp && foldRune(rs) != foldRune(rp) {
