@@ -110,6 +110,9 @@ func buildJoin(b *builder) (evalFn, error) {
 // Left(string, numChars) counts characters (runes): 0 gives "", a negative
 // count the whole string, null "".
 func buildLeft(b *builder) (evalFn, error) {
+	if _, _, err := b.litInt(1); err != nil {
+		return nil, err
+	}
 	src, cnt := b.fn(0), b.fn(1)
 	return func(env *Env) (Value, error) {
 		s, _, err := argStr(env, src, "Left", 1)
@@ -144,6 +147,9 @@ func runePrefix(s string, n int64) string {
 // Mid(source, start, length): start is 1-based; a start below 1 counts from
 // 1, past the end gives "", a negative length gives "".
 func buildMid(b *builder) (evalFn, error) {
+	if _, _, err := b.litInt(1); err != nil {
+		return nil, err
+	}
 	if n, ok, err := b.litInt(2); err != nil {
 		return nil, err
 	} else if ok && n < 0 {
@@ -211,6 +217,9 @@ func mapStrings(b *builder, name string, f func(string) (string, error)) evalFn 
 // Word(string, wordNumber, delimiters): runs of delimiter characters separate
 // words (so empty words never count); out of range gives "".
 func buildWord(b *builder) (evalFn, error) {
+	if _, _, err := b.litInt(1); err != nil {
+		return nil, err
+	}
 	src, num, delims := b.fn(0), b.fn(1), b.fn(2)
 	return func(env *Env) (Value, error) {
 		s, _, err := argStr(env, src, "Word", 1)

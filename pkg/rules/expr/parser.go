@@ -86,10 +86,10 @@ func (p *parser) unexpected(expected string) error {
 	return &SyntaxError{Pos: p.tok.pos, Expected: expected, Found: p.tok.describe()}
 }
 
-func (p *parser) enter() error {
+func (p *parser) enter(pos int) error {
 	p.depth++
 	if p.depth > MaxDepth {
-		return &SyntaxError{Pos: p.tok.pos, Msg: "expression nested deeper than " + strconv.Itoa(MaxDepth) + " levels"}
+		return &SyntaxError{Pos: pos, Msg: "expression nested deeper than " + strconv.Itoa(MaxDepth) + " levels"}
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func (p *parser) expr() (node, error) {
 		return l, nil
 	}
 	op := p.tok
-	if err := p.enter(); err != nil {
+	if err := p.enter(op.pos); err != nil {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
@@ -143,7 +143,7 @@ func (p *parser) operand() (node, error) {
 
 // call parses the argument list after the function name; p.tok is "(".
 func (p *parser) call(name token) (node, error) {
-	if err := p.enter(); err != nil {
+	if err := p.enter(name.pos); err != nil {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
