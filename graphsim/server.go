@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ type Server struct {
 	client *http.Client
 	base   string // scheme://host:port, no trailing slash
 	keys   *tokenKeys
+	tokens tokenCodec
 	serve  chan error
 
 	mu      sync.RWMutex
@@ -51,6 +53,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.keys = keys
+	macKey := make([]byte, 32)
+	if _, err := rand.Read(macKey); err != nil {
+		return nil, fmt.Errorf("generate token key: %w", err)
+	}
+	s.tokens = tokenCodec{key: macKey}
 
 	specs := o.Tenants
 	if len(specs) == 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Tenant is one simulated directory. Its store is guarded by mu; request
@@ -22,8 +23,9 @@ type Tenant struct {
 		requests, reads, writes, throttled, faults, tokens atomic.Int64
 	}
 
-	mu sync.RWMutex
-	st *store
+	mu         sync.RWMutex
+	st         *store
+	nextExpiry time.Time // earliest deleted-item expiry; zero when none
 }
 
 // Info returns the tenant's id, domain and app credentials.
@@ -70,6 +72,9 @@ func (t *Tenant) Stats() Stats {
 // addTenant builds tenant i from spec with deterministic defaults.
 func (s *Server) addTenant(ctx context.Context, i int, spec TenantSpec) error {
 	spec = spec.withDefaults(i)
+	if err := validateSpec(spec); err != nil {
+		return fmt.Errorf("create tenant: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("create tenant %s: %w", spec.ID, err)
 	}

@@ -1,0 +1,338 @@
+package graphsim
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Delta paging. A round starts with a full read (phase 'i', by listing
+// order) or from a delta link (phase 'c', by change-log position). Change
+// pages emit an object only at its latest log entry, so each object shows
+// once per round in its current state.
+const (
+	defaultDeltaPage = 200
+	// deltaLinkLifetime: Graph expires identity delta links after 7 days.
+	deltaLinkLifetime = 7 * 24 * time.Hour
+)
+
+func errSyncStateNotFound() *gerror {
+	return &gerror{status: http.StatusBadRequest, code: codeSyncStateNotFound,
+		message: "The sync state generation is not found. The delta token is expired and data must be synchronized again."}
+}
+
+// deltaPageSize honours Prefer: odata.maxpagesize=N like Graph.
+func deltaPageSize(h http.Header) int {
+	for _, v := range h.Values("Prefer") {
+		for _, part := range strings.Split(v, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && strings.EqualFold(k, "odata.maxpagesize") {
+				if n, err := strconv.Atoi(strings.TrimSpace(val)); err == nil && n > 0 {
+					return min(n, 999)
+				}
+			}
+		}
+	}
+	return defaultDeltaPage
+}
+
+// deltaState is a parsed delta request.
+type deltaState struct {
+	tok    pageToken
+	latest bool
+	size   int
+}
+
+// parseDelta reads $deltatoken/$skiptoken and the initial $select.
+func (t *Tenant) parseDelta(rc *reqCtx, kind string) (deltaState, *gerror) {
+	ds := deltaState{size: deltaPageSize(rc.header)}
+	if rc.query.Has("$filter") || rc.query.Has("$orderby") || rc.query.Has("$top") {
+		return ds, &gerror{status: 400, code: codeUnsupportedQuery, message: "Unsupported query option for delta. Supported options are $select and $deltatoken=latest."}
+	}
+	raw := rc.query.Get("$deltatoken")
+	if raw == "" {
+		raw = rc.query.Get("$skiptoken")
+	}
+	switch {
+	case raw == "":
+		ds.tok = pageToken{Kind: kind, Tenant: t.info.ID, Phase: 'i', From: t.st.head(), Sel: rc.query.Get("$select")}
+	case raw == "latest":
+		ds.latest = true
+		ds.tok = pageToken{Kind: kind, Tenant: t.info.ID, Phase: 'c', After: t.st.head(), From: t.st.head(), Sel: rc.query.Get("$select")}
+	default:
+		tok, ok := rc.s.tokens.decode(raw, kind, t.info.ID)
+		if !ok || (tok.Phase == 'c' && tok.After > t.st.head()) {
+			return ds, errSyncStateNotFound()
+		}
+		if tok.Issued != 0 && rc.now.Sub(time.Unix(tok.Issued, 0)) > deltaLinkLifetime {
+			return ds, errSyncStateNotFound()
+		}
+		ds.tok = tok
+	}
+	return ds, nil
+}
+
+// deltaLinks renders the link pair that ends a delta page.
+func (t *Tenant) appendDeltaLink(b []byte, rc *reqCtx, path string, next *pageToken, done pageToken) []byte {
+	if next != nil {
+		b = append(b, `,"@odata.nextLink":`...)
+		return appendString(b, rc.graphBase()+path+"?$skiptoken="+rc.s.tokens.encode(*next))
+	}
+	done.Issued = rc.now.Unix()
+	b = append(b, `,"@odata.deltaLink":`...)
+	return appendString(b, rc.graphBase()+path+"?$deltatoken="+rc.s.tokens.encode(done))
+}
+
+// appendRemoved renders {"id":..,"@removed":{"reason":..}}: "changed" for
+// soft-deleted (restorable), "deleted" for permanently deleted objects.
+func appendRemoved(b []byte, id string, permanent bool) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, id)
+	if permanent {
+		return append(b, `,"@removed":{"reason":"deleted"}}`...)
+	}
+	return append(b, `,"@removed":{"reason":"changed"}}`...)
+}
+
+// scanChanges walks the change log after tok.After and calls emit for
+// each object whose latest change it reaches, at most size times. It
+// returns the next-page token, or nil when the log head was reached.
+func (st *store) scanChanges(tok pageToken, kind objKind, size int, emit func(id string)) *pageToken {
+	n := 0
+	head := st.head()
+	for seq := tok.After + 1; seq <= head; seq++ {
+		c := st.log[seq-1]
+		if c.kind != kind || st.lastSeq[c.id] != seq {
+			continue
+		}
+		if n == size {
+			next := tok
+			next.After = seq - 1
+			return &next
+		}
+		emit(c.id)
+		n++
+	}
+	return nil
+}
+
+func (t *Tenant) userDelta(rc *reqCtx) *response {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ds, e := t.parseDelta(rc, "udelta")
+	if e != nil {
+		return errResponse(e)
+	}
+	sel, names, e := parseSelect(ds.tok.Sel, userSchema)
+	if e != nil {
+		return errResponse(e)
+	}
+	st := t.st
+	b := make([]byte, 0, 512+ds.size*300)
+	b = append(b, `{"@odata.context":`...)
+	b = appendString(b, rc.context("users"+selectSuffix(names)))
+	var items []byte
+	var next *pageToken
+	n := 0
+	appendItem := func(f func([]byte) []byte) {
+		if n > 0 {
+			items = append(items, ',')
+		}
+		items = f(items)
+		n++
+	}
+	switch {
+	case ds.latest:
+	case ds.tok.Phase == 'i':
+		var last uint64
+		more := false
+		st.userList.scan(ds.tok.After, func(ord uint64, u *User) bool {
+			if n == ds.size {
+				more = true
+				return false
+			}
+			appendItem(func(b []byte) []byte { return userSchema.appendObject(b, u, sel, nil) })
+			last = ord
+			return true
+		})
+		if more {
+			nt := ds.tok
+			nt.After = last
+			next = &nt
+		}
+	default:
+		next = st.scanChanges(ds.tok, kindUser, ds.size, func(id string) {
+			appendItem(func(b []byte) []byte {
+				if u := st.users[id]; u != nil {
+					return userSchema.appendObject(b, u, sel, nil)
+				}
+				_, soft := st.deletedUsers[id]
+				return appendRemoved(b, id, !soft)
+			})
+		})
+	}
+	var done pageToken
+	if next == nil {
+		from := st.head()
+		if ds.tok.Phase == 'i' && !ds.latest {
+			from = ds.tok.From // changes made during the full read come next round
+		}
+		done = pageToken{Kind: "udelta", Tenant: t.info.ID, Phase: 'c', After: from, From: from, Sel: ds.tok.Sel}
+	}
+	b = t.appendDeltaLink(b, rc, "/users/delta", next, done)
+	b = append(b, `,"value":[`...)
+	b = append(b, items...)
+	return jsonResponse(200, append(b, "]}"...))
+}
+
+// splitMembersSelect removes "members" from a groups $select and reports
+// whether it was there (members@delta is requested that way).
+func splitMembersSelect(sel string) (string, bool) {
+	if sel == "" {
+		return "", false
+	}
+	var keep []string
+	found := false
+	for _, p := range strings.Split(sel, ",") {
+		if strings.EqualFold(strings.TrimSpace(p), "members") {
+			found = true
+			continue
+		}
+		keep = append(keep, p)
+	}
+	return strings.Join(keep, ","), found
+}
+
+func (t *Tenant) groupDelta(rc *reqCtx) *response {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ds, e := t.parseDelta(rc, "gdelta")
+	if e != nil {
+		return errResponse(e)
+	}
+	propSel, withMembers := splitMembersSelect(ds.tok.Sel)
+	sel, names, e := parseSelect(propSel, groupSchema)
+	if e != nil {
+		return errResponse(e)
+	}
+	if withMembers {
+		names = append(names, "members")
+	}
+	st := t.st
+	b := make([]byte, 0, 4096)
+	b = append(b, `{"@odata.context":`...)
+	b = appendString(b, rc.context("groups"+selectSuffix(names)))
+	var items []byte
+	var next *pageToken
+	n := 0
+	render := func(g *Group, initial bool) func([]byte) []byte {
+		return func(b []byte) []byte {
+			if !withMembers {
+				return groupSchema.appendObject(b, g, sel, nil)
+			}
+			return groupSchema.appendObject(b, g, sel, func(b []byte) []byte {
+				return st.appendMembersDelta(b, g, initial, ds.tok.From)
+			})
+		}
+	}
+	appendItem := func(f func([]byte) []byte) {
+		if n > 0 {
+			items = append(items, ',')
+		}
+		items = f(items)
+		n++
+	}
+	switch {
+	case ds.latest:
+	case ds.tok.Phase == 'i':
+		var last uint64
+		more := false
+		st.groupList.scan(ds.tok.After, func(ord uint64, g *Group) bool {
+			if n == ds.size {
+				more = true
+				return false
+			}
+			appendItem(render(g, true))
+			last = ord
+			return true
+		})
+		if more {
+			nt := ds.tok
+			nt.After = last
+			next = &nt
+		}
+	default:
+		next = st.scanChanges(ds.tok, kindGroup, ds.size, func(id string) {
+			if g := st.groups[id]; g != nil {
+				appendItem(render(g, false))
+				return
+			}
+			_, soft := st.deletedGroups[id]
+			appendItem(func(b []byte) []byte { return appendRemoved(b, id, !soft) })
+		})
+	}
+	var done pageToken
+	if next == nil {
+		from := st.head()
+		if ds.tok.Phase == 'i' && !ds.latest {
+			from = ds.tok.From
+		}
+		done = pageToken{Kind: "gdelta", Tenant: t.info.ID, Phase: 'c', After: from, From: from, Sel: ds.tok.Sel}
+	}
+	b = t.appendDeltaLink(b, rc, "/groups/delta", next, done)
+	b = append(b, `,"value":[`...)
+	b = append(b, items...)
+	return jsonResponse(200, append(b, "]}"...))
+}
+
+// appendMembersDelta renders "members@delta": every member on a full read,
+// otherwise the membership changes since seq from, latest per member.
+func (st *store) appendMembersDelta(b []byte, g *Group, initial bool, from uint64) []byte {
+	b = append(b, `"members@delta":[`...)
+	first := true
+	item := func(id string, kind objKind, removed bool) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `{"@odata.type":"#`...)
+		if kind == kindGroup {
+			b = append(b, typeGroup...)
+		} else {
+			b = append(b, typeUser...)
+		}
+		b = append(b, `","id":`...)
+		b = appendString(b, id)
+		if removed {
+			b = append(b, `,"@removed":{"reason":"deleted"}`...)
+		}
+		b = append(b, '}')
+	}
+	if initial {
+		for _, m := range g.Members {
+			k := st.kindOf(m)
+			if k == 0 {
+				k = kindUser
+			}
+			item(m, k, false)
+		}
+		return append(b, ']')
+	}
+	evs := st.memberEvents[g.ID]
+	i := sort.Search(len(evs), func(i int) bool { return evs[i].seq > from })
+	latest := map[string]int{}
+	var order []string
+	for j := i; j < len(evs); j++ {
+		if _, seen := latest[evs[j].member]; !seen {
+			order = append(order, evs[j].member)
+		}
+		latest[evs[j].member] = j
+	}
+	for _, m := range order {
+		ev := evs[latest[m]]
+		item(m, ev.kind, ev.removed)
+	}
+	return append(b, ']')
+}

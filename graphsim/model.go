@@ -1,0 +1,164 @@
+package graphsim
+
+import "time"
+
+// User is a directory user as the simulator stores it. Test helpers return
+// copies; the server renders it as Graph's microsoft.graph.user.
+type User struct {
+	ID                              string
+	DisplayName                     string
+	GivenName                       string
+	Surname                         string
+	Mail                            string
+	MailNickname                    string
+	UserPrincipalName               string
+	UserType                        string // Member or Guest
+	AccountEnabled                  bool
+	Department                      string
+	JobTitle                        string
+	CompanyName                     string
+	EmployeeID                      string
+	EmployeeType                    string
+	OfficeLocation                  string
+	StreetAddress                   string
+	City                            string
+	State                           string
+	PostalCode                      string
+	Country                         string
+	UsageLocation                   string
+	MobilePhone                     string
+	FaxNumber                       string
+	BusinessPhones                  []string
+	OtherMails                      []string
+	ProxyAddresses                  []string
+	ShowInAddressList               *bool
+	ExternalUserState               string
+	ExternalUserStateChangeDateTime *time.Time
+	CreationType                    string
+	CreatedDateTime                 time.Time
+	DeletedDateTime                 *time.Time
+	OnPremisesImmutableID           string
+	PreferredLanguage               string
+	Identities                      []ObjectIdentity
+	PasswordProfile                 PasswordProfile
+	ManagerID                       string
+
+	ord uint64 // position in the tenant's listing order; 0 when not listed
+}
+
+// ObjectIdentity is one sign-in identity of a user.
+type ObjectIdentity struct {
+	SignInType       string `json:"signInType"`
+	Issuer           string `json:"issuer"`
+	IssuerAssignedID string `json:"issuerAssignedId"`
+}
+
+// PasswordProfile is write-only in Graph; reads render it as null.
+type PasswordProfile struct {
+	Password                             string `json:"password"`
+	ForceChangePasswordNextSignIn        bool   `json:"forceChangePasswordNextSignIn"`
+	ForceChangePasswordNextSignInWithMfa bool   `json:"forceChangePasswordNextSignInWithMfa"`
+}
+
+// Group is a directory group. Members holds member object ids (users or
+// groups) in the order they were added.
+type Group struct {
+	ID              string
+	DisplayName     string
+	Description     string
+	MailNickname    string
+	Mail            string
+	MailEnabled     bool
+	SecurityEnabled bool
+	GroupTypes      []string
+	Visibility      string
+	Classification  string
+	CreatedDateTime time.Time
+	DeletedDateTime *time.Time
+	Members         []string
+
+	ord       uint64
+	memberSet map[string]struct{}
+}
+
+// Graph's entity type names, used in @odata.type and error messages.
+const (
+	typeUser  = "microsoft.graph.user"
+	typeGroup = "microsoft.graph.group"
+)
+
+// userSchema lists user properties; byDefault marks Graph v1.0's default
+// set returned without $select.
+var userSchema = newSchema(typeUser, []prop[User]{
+	{name: "businessPhones", ptr: func(u *User) any { return &u.BusinessPhones }, byDefault: true},
+	{name: "displayName", ptr: func(u *User) any { return &u.DisplayName }, byDefault: true},
+	{name: "givenName", ptr: func(u *User) any { return &u.GivenName }, byDefault: true},
+	{name: "jobTitle", ptr: func(u *User) any { return &u.JobTitle }, byDefault: true},
+	{name: "mail", ptr: func(u *User) any { return &u.Mail }, byDefault: true},
+	{name: "mobilePhone", ptr: func(u *User) any { return &u.MobilePhone }, byDefault: true},
+	{name: "officeLocation", ptr: func(u *User) any { return &u.OfficeLocation }, byDefault: true},
+	{name: "preferredLanguage", ptr: func(u *User) any { return &u.PreferredLanguage }, byDefault: true},
+	{name: "surname", ptr: func(u *User) any { return &u.Surname }, byDefault: true},
+	{name: "userPrincipalName", ptr: func(u *User) any { return &u.UserPrincipalName }, byDefault: true},
+	{name: "id", ptr: func(u *User) any { return &u.ID }, byDefault: true, readOnly: true},
+	{name: "accountEnabled", ptr: func(u *User) any { return &u.AccountEnabled }},
+	{name: "mailNickname", ptr: func(u *User) any { return &u.MailNickname }},
+	{name: "userType", ptr: func(u *User) any { return &u.UserType }},
+	{name: "department", ptr: func(u *User) any { return &u.Department }},
+	{name: "companyName", ptr: func(u *User) any { return &u.CompanyName }},
+	{name: "employeeId", ptr: func(u *User) any { return &u.EmployeeID }},
+	{name: "employeeType", ptr: func(u *User) any { return &u.EmployeeType }},
+	{name: "streetAddress", ptr: func(u *User) any { return &u.StreetAddress }},
+	{name: "city", ptr: func(u *User) any { return &u.City }},
+	{name: "state", ptr: func(u *User) any { return &u.State }},
+	{name: "postalCode", ptr: func(u *User) any { return &u.PostalCode }},
+	{name: "country", ptr: func(u *User) any { return &u.Country }},
+	{name: "usageLocation", ptr: func(u *User) any { return &u.UsageLocation }},
+	{name: "faxNumber", ptr: func(u *User) any { return &u.FaxNumber }},
+	{name: "otherMails", ptr: func(u *User) any { return &u.OtherMails }},
+	{name: "proxyAddresses", ptr: func(u *User) any { return &u.ProxyAddresses }, readOnly: true},
+	{name: "showInAddressList", ptr: func(u *User) any { return &u.ShowInAddressList }},
+	{name: "externalUserState", ptr: func(u *User) any { return &u.ExternalUserState }, readOnly: true},
+	{name: "externalUserStateChangeDateTime", ptr: func(u *User) any { return &u.ExternalUserStateChangeDateTime }, readOnly: true},
+	{name: "creationType", ptr: func(u *User) any { return &u.CreationType }, readOnly: true},
+	{name: "createdDateTime", ptr: func(u *User) any { return &u.CreatedDateTime }, readOnly: true},
+	{name: "deletedDateTime", ptr: func(u *User) any { return &u.DeletedDateTime }, readOnly: true},
+	{name: "onPremisesImmutableId", ptr: func(u *User) any { return &u.OnPremisesImmutableID }},
+	{name: "identities", ptr: func(u *User) any { return &u.Identities }},
+	{name: "passwordProfile", ptr: func(u *User) any { return &u.PasswordProfile }, writeOnly: true},
+})
+
+// groupSchema lists group properties; Graph returns them all by default.
+var groupSchema = newSchema(typeGroup, []prop[Group]{
+	{name: "id", ptr: func(g *Group) any { return &g.ID }, byDefault: true, readOnly: true},
+	{name: "deletedDateTime", ptr: func(g *Group) any { return &g.DeletedDateTime }, byDefault: true, readOnly: true},
+	{name: "classification", ptr: func(g *Group) any { return &g.Classification }, byDefault: true},
+	{name: "createdDateTime", ptr: func(g *Group) any { return &g.CreatedDateTime }, byDefault: true, readOnly: true},
+	{name: "description", ptr: func(g *Group) any { return &g.Description }, byDefault: true},
+	{name: "displayName", ptr: func(g *Group) any { return &g.DisplayName }, byDefault: true},
+	{name: "groupTypes", ptr: func(g *Group) any { return &g.GroupTypes }, byDefault: true},
+	{name: "mail", ptr: func(g *Group) any { return &g.Mail }, byDefault: true, readOnly: true},
+	{name: "mailEnabled", ptr: func(g *Group) any { return &g.MailEnabled }, byDefault: true},
+	{name: "mailNickname", ptr: func(g *Group) any { return &g.MailNickname }, byDefault: true},
+	{name: "securityEnabled", ptr: func(g *Group) any { return &g.SecurityEnabled }, byDefault: true},
+	{name: "visibility", ptr: func(g *Group) any { return &g.Visibility }, byDefault: true},
+})
+
+// clone returns a deep copy safe to hand to callers.
+func (u *User) clone() User {
+	c := *u
+	c.BusinessPhones = append([]string(nil), u.BusinessPhones...)
+	c.OtherMails = append([]string(nil), u.OtherMails...)
+	c.ProxyAddresses = append([]string(nil), u.ProxyAddresses...)
+	c.Identities = append([]ObjectIdentity(nil), u.Identities...)
+	c.PasswordProfile = PasswordProfile{}
+	return c
+}
+
+func (g *Group) clone() Group {
+	c := *g
+	c.GroupTypes = append([]string(nil), g.GroupTypes...)
+	c.Members = append([]string(nil), g.Members...)
+	c.memberSet = nil
+	return c
+}

@@ -1,0 +1,168 @@
+package graphsim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxBody caps request bodies (Graph rejects large JSON bodies too).
+const maxBody = 4 << 20
+
+// reqCtx is one Graph request, direct or inside $batch.
+type reqCtx struct {
+	ctx         context.Context
+	s           *Server
+	t           *Tenant
+	app         string
+	method      string
+	path        string   // path below /v1.0, e.g. "/users/abc"
+	segs        []string // unescaped segments of path
+	query       url.Values
+	header      http.Header
+	body        []byte
+	now         time.Time
+	reqID       string
+	clientReqID string
+}
+
+// newRequestID returns a random GUID-shaped id.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return formatGUID(b)
+}
+
+func formatGUID(b [16]byte) string {
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// ServeHTTP dispatches OAuth, admin and Graph requests.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer drain(r.Body)
+	p := r.URL.Path
+	switch {
+	case p == "/v1.0" || strings.HasPrefix(p, "/v1.0/"):
+		s.serveGraph(w, r)
+	case strings.HasPrefix(p, "/_sim/") || p == "/_sim":
+		s.serveAdmin(w, r)
+	default:
+		s.serveAuth(w, r)
+	}
+}
+
+// serveGraph authenticates, then runs one request or a $batch.
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
+	rc := &reqCtx{
+		ctx: r.Context(), s: s, method: r.Method, header: r.Header, now: s.now(),
+		reqID: newRequestID(), clientReqID: r.Header.Get("client-request-id"),
+	}
+	if rc.clientReqID == "" {
+		rc.clientReqID = rc.reqID
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		s.write(w, rc, errResponse(errBadRequestPlain("Unable to read the request body.")))
+		return
+	}
+	if len(body) > maxBody {
+		s.write(w, rc, errResponse(&gerror{status: http.StatusRequestEntityTooLarge, code: codeBadRequestPlain, message: "The request body is too large."}))
+		return
+	}
+	rc.body = body
+	if e := s.authenticate(rc, r.Header.Get("Authorization")); e != nil {
+		resp := errResponse(e)
+		resp.header = http.Header{"Www-Authenticate": {`Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`}}
+		s.write(w, rc, resp)
+		return
+	}
+	rc.setPath(strings.TrimPrefix(r.URL.EscapedPath(), "/v1.0"), r.URL.RawQuery)
+	if rc.method == http.MethodPost && len(rc.segs) == 1 && rc.segs[0] == "$batch" {
+		s.write(w, rc, s.handleBatch(rc))
+		return
+	}
+	s.write(w, rc, s.admitAndRoute(rc))
+}
+
+// setPath parses an escaped path and raw query into rc.
+func (rc *reqCtx) setPath(escPath, rawQuery string) {
+	rc.path = escPath
+	rc.segs = rc.segs[:0]
+	for _, seg := range strings.Split(strings.Trim(escPath, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		if u, err := url.PathUnescape(seg); err == nil {
+			seg = u
+		}
+		rc.segs = append(rc.segs, seg)
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		q = url.Values{}
+	}
+	rc.query = q
+}
+
+// admitAndRoute applies throttling, latency and faults, then routes.
+func (s *Server) admitAndRoute(rc *reqCtx) *response {
+	if e := rc.t.admit(rc); e != nil {
+		return errResponse(e)
+	}
+	return s.route(rc)
+}
+
+// write finalizes and sends a response.
+func (s *Server) write(w http.ResponseWriter, rc *reqCtx, resp *response) {
+	resp.finalize(rc.now, rc.reqID, rc.clientReqID)
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	w.WriteHeader(resp.status)
+	if len(resp.body) > 0 {
+		_, _ = w.Write(resp.body)
+	}
+	s.log.Debug("graph request", "method", rc.method, "path", rc.path, "status", resp.status)
+}
+
+// route dispatches a Graph request by its first segment.
+func (s *Server) route(rc *reqCtx) *response {
+	if len(rc.segs) == 0 {
+		return errResponse(errNoRoute(rc.method, "v1.0"))
+	}
+	rc.t.purgeExpired(rc.now)
+	switch rc.segs[0] {
+	case "users":
+		return rc.t.routeUsers(rc)
+	case "groups":
+		return rc.t.routeGroups(rc)
+	case "invitations":
+		return rc.t.routeInvitations(rc)
+	case "directory":
+		return rc.t.routeDirectory(rc)
+	case "directoryObjects":
+		return rc.t.routeDirectoryObjects(rc)
+	case "policies":
+		return rc.t.routePolicies(rc)
+	case "organization":
+		return rc.t.routeOrganization(rc)
+	}
+	return errResponse(errNoRoute(rc.method, rc.segs[0]))
+}
+
+// graphBase is the absolute Graph root used in links.
+func (rc *reqCtx) graphBase() string { return rc.s.GraphURL() }
+
+// context builds an @odata.context URL.
+func (rc *reqCtx) context(fragment string) string {
+	return rc.graphBase() + "/$metadata#" + fragment
+}
