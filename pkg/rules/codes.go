@@ -77,6 +77,9 @@ const (
 	SchemaPropertyCanOnlyAcceptValue Code = "SchemaPropertyCanOnlyAcceptValue"
 	// ExpressionEvaluationFailed: an Expression mapping failed at run time.
 	ExpressionEvaluationFailed Code = "ExpressionEvaluationFailed"
+	// InvalidAttributeValue: a mapped value cannot be converted to the target
+	// attribute's type (for example "yes" for a Boolean).
+	InvalidAttributeValue Code = "InvalidAttributeValue"
 	// InvalidMatchValue: a matching value cannot be sent in a Graph $filter
 	// (control characters, empty).
 	InvalidMatchValue Code = "InvalidMatchValue"
@@ -132,6 +135,7 @@ var Catalogue = map[Code]string{
 	MandatoryFieldsMissing:           "attribute required on create has no value",
 	SchemaPropertyCanOnlyAcceptValue: "multi-valued value mapped to single-valued attribute",
 	ExpressionEvaluationFailed:       "expression mapping failed to evaluate",
+	InvalidAttributeValue:            "mapped value does not fit the target attribute type",
 	InvalidMatchValue:                "matching value cannot be sent in a $filter",
 	SchemaInvalid:                    "mapping does not fit the target object schema",
 	SchemaAttributeNotFound:          "source attribute unknown",
