@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,13 +30,21 @@ type tokenKeys struct {
 	kid string
 }
 
+// sharedKey is generated once per process: RSA key generation costs
+// hundreds of milliseconds, and tests start many servers. Each server
+// still has its own kid, which verify checks, so tokens never cross servers.
+var sharedKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
 func newTokenKeys() (*tokenKeys, error) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, err := sharedKey()
 	if err != nil {
 		return nil, fmt.Errorf("generate token key: %w", err)
 	}
-	sum := sha256.Sum256(k.PublicKey.N.Bytes())
-	return &tokenKeys{key: k, kid: base64.RawURLEncoding.EncodeToString(sum[:12])}, nil
+	var kid [12]byte
+	if _, err := rand.Read(kid[:]); err != nil {
+		return nil, fmt.Errorf("generate key id: %w", err)
+	}
+	return &tokenKeys{key: k, kid: base64.RawURLEncoding.EncodeToString(kid[:])}, nil
 }
 
 // claims is the subset of Entra's v1 app-only token claims the simulator
@@ -100,11 +109,12 @@ func (k *tokenKeys) verify(tok string) (claims, error) {
 	}
 	var h struct {
 		Alg string `json:"alg"`
+		Kid string `json:"kid"`
 	}
 	if json.Unmarshal(hdr, &h) != nil || json.Unmarshal(body, &c) != nil {
 		return c, errTokenMalformed
 	}
-	if h.Alg != "RS256" {
+	if h.Alg != "RS256" || h.Kid != k.kid {
 		return c, errTokenSignature
 	}
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
