@@ -44,24 +44,46 @@ func normalizeDiacritics(s string) string {
 	if ascii {
 		return s
 	}
+	// Decompose rune by rune: norm.Iter costs several allocations per call,
+	// and names are mostly ASCII with a few accented letters.
 	var sb strings.Builder
 	sb.Grow(len(s))
-	var it norm.Iter
-	it.InitString(norm.NFD, s)
-	for !it.Done() {
-		seg := it.Next()
-		for len(seg) > 0 {
-			r, size := utf8.DecodeRune(seg)
-			seg = seg[size:]
-			switch {
-			case unicode.Is(unicode.Mn, r):
-				// drop combining marks: the diacritics themselves
-			case foldLetters[r] != "":
-				sb.WriteString(foldLetters[r])
-			default:
-				sb.WriteRune(r)
-			}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			sb.WriteByte(c)
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		writeBase(&sb, r, norm.NFD.PropertiesString(s[i:]).Decomposition())
+		i += size
 	}
 	return sb.String()
+}
+
+// writeBase writes r without its combining marks; decomp is r's canonical
+// decomposition, nil when it has none.
+func writeBase(sb *strings.Builder, r rune, decomp []byte) {
+	if decomp == nil {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case foldLetters[r] != "":
+			sb.WriteString(foldLetters[r])
+		default:
+			sb.WriteRune(r)
+		}
+		return
+	}
+	for len(decomp) > 0 {
+		d, size := utf8.DecodeRune(decomp)
+		decomp = decomp[size:]
+		switch {
+		case unicode.Is(unicode.Mn, d):
+		case foldLetters[d] != "":
+			sb.WriteString(foldLetters[d])
+		default:
+			sb.WriteRune(d)
+		}
+	}
 }

@@ -116,6 +116,16 @@ var titleSeparators = []*unicode.RangeTable{
 	unicode.Sm, unicode.Sc, unicode.Sk, unicode.So,
 }
 
+// isTitleSeparator reports whether r ends a word for ToTitleCase. In ASCII
+// every character that is not a letter or digit is in one of the separator
+// categories, which avoids 16 table lookups per character.
+func isTitleSeparator(r rune) bool {
+	if r < utf8.RuneSelf {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}
+	return unicode.IsOneOf(titleSeparators, r)
+}
+
 func titleCase(s string) string {
 	var sb strings.Builder
 	sb.Grow(len(s))
@@ -124,7 +134,7 @@ func titleCase(s string) string {
 		switch {
 		case inWord && r == '\'':
 			sb.WriteRune(r)
-		case inWord && unicode.IsOneOf(titleSeparators, r):
+		case inWord && isTitleSeparator(r):
 			inWord = false
 			sb.WriteRune(r)
 		case inWord:

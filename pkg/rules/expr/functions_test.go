@@ -116,12 +116,12 @@ func TestNormalizeDiacriticsTable(t *testing.T) {
 		"Ö, Ò, Ő, Õ, Ô, Ó, Ō, Ṓ, Ṑ, Ō̂, Ō̃, Ȫ, Ō̈, Ǭ, Ȭ, Ȱ, O̱": "O",
 		"ø, ø̄, œ̄": "oe", "Ø, Ø̄, Œ̄": "OE",
 		"ř, r̄, ṟ, ṝ": "r", "Ř, R̄, Ṟ, Ṝ": "R",
-		"ß": "ss",
+		"ß":                  "ss",
 		"š, ś, ș, ş, s̄, s̱": "s", "Š, Ś, Ș, Ş, S̄, S̱": "S",
 		"ť, ț, t̄, ṯ": "t", "Ť, Ț, T̄, Ṯ": "T",
 		"ü, ù, û, ú, ů, ű, ū, ū́, ū̀, ū̂, ū̃, u̇̄, ǖ, ṻ, ṳ̄, u̱": "u",
 		"Ü, Ù, Û, Ú, Ů, Ű, Ū, Ū́, Ū̀, Ū̂, Ū̃, U̇̄, Ǖ, Ṻ, Ṳ̄, U̱": "U",
-		"ÿ, ý, ȳ, ȳ́, ȳ̀, ȳ̃, y̱": "y", "Ÿ, Ý, Ȳ, Ȳ́, Ȳ̀, Ȳ̃, Y̱": "Y",
+		"ÿ, ý, ȳ, ȳ́, ȳ̀, ȳ̃, y̱":                                "y", "Ÿ, Ý, Ȳ, Ȳ́, Ȳ̀, Ȳ̃, Y̱": "Y",
 		"ź, ž, ż, z̄, ẕ": "z", "Ź, Ž, Ż, Z̄, Ẕ": "Z",
 	}
 	p := expr.MustCompile(`NormalizeDiacritics([s])`)
@@ -273,9 +273,9 @@ func TestGuidAndRandomString(t *testing.T) {
 	require.NotEqual(t, a, c)
 
 	for _, tc := range []struct {
-		src                               string
+		src                              string
 		length, digits, special, up, low int
-		avoid                             string
+		avoid                            string
 	}{
 		{`RandomString(6,3,0,0,3)`, 6, 3, 0, 0, 3, ""},
 		{`RandomString(10,2,2,2,1,"?,")`, 10, 2, 2, 2, 1, "?,"},
