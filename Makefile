@@ -33,10 +33,17 @@ $(BIN)/protoc-gen-go-grpc:
 build: ## Build the binaries into ./bin (xtsync, xtsyncctl, graphsim).
 	go build -o $(BIN)/ ./cmd/...
 
+.PHONY: deps
+deps: ## Install what the tests need on a fresh Debian/Ubuntu machine (redis-server).
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
+
 .PHONY: test
-test: ## Run every test (unit + integration against real Redis/NATS/graphsim), then the race detector on the SDK-free modules.
-	go test -count=1 $(PKGS)
-	go test -count=1 -race $(RACE_PKGS)
+test: deps ## Run every test (unit + integration against real Redis/NATS/graphsim), then the race detector on the SDK-free modules.
+	XTSYNC_REQUIRE_REDIS=1 go test -count=1 $(PKGS)
+	XTSYNC_REQUIRE_REDIS=1 go test -count=1 -race $(RACE_PKGS)
 
 .PHONY: test-short
 test-short: ## Run the unit tests only (-short).
@@ -70,8 +77,8 @@ check-generated: proto ## Fail if the committed generated code differs from a fr
 	@test -z "$$(git status --porcelain -- pkg/gen)" || (git status --porcelain -- pkg/gen; echo "untracked generated files: run make proto and commit"; exit 1)
 
 .PHONY: demo
-demo: ## Run the main job on the embedded default (all in one process, simulated tenants).
-	go run ./cmd/xtsync demo
+demo: ## Run the main job on the embedded default (today: the simulated source and target tenants).
+	go run ./cmd/graphsim -tenants 2 -users 1000 -groups 50
 
 .PHONY: ci
 ci: lint check-generated test fuzz ## What .ci/run runs.
