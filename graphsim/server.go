@@ -140,6 +140,9 @@ func (s *Server) Close() error {
 		if s.stopWatch != nil {
 			s.stopWatch()
 		}
+		// Our own client's idle HTTP/2 connections would otherwise hold
+		// Shutdown for the GOAWAY timeout.
+		s.client.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err := s.hs.Shutdown(ctx)
