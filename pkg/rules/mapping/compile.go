@@ -275,3 +275,6 @@ func (p altSecProgram) Eval(attrs rules.Attrs, _ *Env) (any, error) {
 
 func (altSecProgram) Redacted() bool       { return false }
 func (altSecProgram) Attributes() []string { return []string{"netId"} }
+
+// Index is the mapping's position in Set.Mappings and Output.Results.
+func (m *Mapping) Index() int { return m.index }
