@@ -142,6 +142,118 @@ func (WriteAction) EnumDescriptor() ([]byte, []int) {
 	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
+// CycleMode says how much of the source a cycle reads.
+type CycleMode int32
+
+const (
+	CycleMode_CYCLE_MODE_UNSPECIFIED CycleMode = 0
+	// Delta query from the stored watermark (the scheduled default).
+	CycleMode_CYCLE_MODE_DELTA CycleMode = 1
+	// Full import: every object in scope, compared with the connector data store.
+	CycleMode_CYCLE_MODE_FULL CycleMode = 2
+	// On-demand provisioning of the listed objects only.
+	CycleMode_CYCLE_MODE_ON_DEMAND CycleMode = 3
+)
+
+// Enum value maps for CycleMode.
+var (
+	CycleMode_name = map[int32]string{
+		0: "CYCLE_MODE_UNSPECIFIED",
+		1: "CYCLE_MODE_DELTA",
+		2: "CYCLE_MODE_FULL",
+		3: "CYCLE_MODE_ON_DEMAND",
+	}
+	CycleMode_value = map[string]int32{
+		"CYCLE_MODE_UNSPECIFIED": 0,
+		"CYCLE_MODE_DELTA":       1,
+		"CYCLE_MODE_FULL":        2,
+		"CYCLE_MODE_ON_DEMAND":   3,
+	}
+)
+
+func (x CycleMode) Enum() *CycleMode {
+	p := new(CycleMode)
+	*p = x
+	return p
+}
+
+func (x CycleMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CycleMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_xtsync_events_v1_events_proto_enumTypes[2].Descriptor()
+}
+
+func (CycleMode) Type() protoreflect.EnumType {
+	return &file_xtsync_events_v1_events_proto_enumTypes[2]
+}
+
+func (x CycleMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CycleMode.Descriptor instead.
+func (CycleMode) EnumDescriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+// ProvisioningStatus is the status column of a provisioning log entry.
+type ProvisioningStatus int32
+
+const (
+	ProvisioningStatus_PROVISIONING_STATUS_UNSPECIFIED ProvisioningStatus = 0
+	ProvisioningStatus_PROVISIONING_STATUS_SUCCESS     ProvisioningStatus = 1
+	ProvisioningStatus_PROVISIONING_STATUS_FAILURE     ProvisioningStatus = 2
+	ProvisioningStatus_PROVISIONING_STATUS_SKIPPED     ProvisioningStatus = 3
+	ProvisioningStatus_PROVISIONING_STATUS_WARNING     ProvisioningStatus = 4
+)
+
+// Enum value maps for ProvisioningStatus.
+var (
+	ProvisioningStatus_name = map[int32]string{
+		0: "PROVISIONING_STATUS_UNSPECIFIED",
+		1: "PROVISIONING_STATUS_SUCCESS",
+		2: "PROVISIONING_STATUS_FAILURE",
+		3: "PROVISIONING_STATUS_SKIPPED",
+		4: "PROVISIONING_STATUS_WARNING",
+	}
+	ProvisioningStatus_value = map[string]int32{
+		"PROVISIONING_STATUS_UNSPECIFIED": 0,
+		"PROVISIONING_STATUS_SUCCESS":     1,
+		"PROVISIONING_STATUS_FAILURE":     2,
+		"PROVISIONING_STATUS_SKIPPED":     3,
+		"PROVISIONING_STATUS_WARNING":     4,
+	}
+)
+
+func (x ProvisioningStatus) Enum() *ProvisioningStatus {
+	p := new(ProvisioningStatus)
+	*p = x
+	return p
+}
+
+func (x ProvisioningStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProvisioningStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_xtsync_events_v1_events_proto_enumTypes[3].Descriptor()
+}
+
+func (ProvisioningStatus) Type() protoreflect.EnumType {
+	return &file_xtsync_events_v1_events_proto_enumTypes[3]
+}
+
+func (x ProvisioningStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProvisioningStatus.Descriptor instead.
+func (ProvisioningStatus) EnumDescriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
 // SourceChange is one source object as the reader saw it. Published by the
 // reader on JetStream, consumed by the transformer.
 type SourceChange struct {
@@ -470,6 +582,429 @@ func (x *WriteOutcome) GetFinishedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// CycleStart asks the reader to run one cycle. Published by the scheduler on
+// XTSYNC_CYCLES (xtsync.cycles.<configuration>.start), consumed by the reader
+// and by the log service (cycle counters).
+type CycleStart struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	Mode            CycleMode              `protobuf:"varint,3,opt,name=mode,proto3,enum=xtsync.events.v1.CycleMode" json:"mode,omitempty"`
+	// Source object ids for CYCLE_MODE_ON_DEMAND.
+	Objects       []*v1.ObjectRef        `protobuf:"bytes,4,rep,name=objects,proto3" json:"objects,omitempty"`
+	RequestedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=requested_at,json=requestedAt,proto3" json:"requested_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CycleStart) Reset() {
+	*x = CycleStart{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CycleStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CycleStart) ProtoMessage() {}
+
+func (x *CycleStart) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CycleStart.ProtoReflect.Descriptor instead.
+func (*CycleStart) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CycleStart) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *CycleStart) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *CycleStart) GetMode() CycleMode {
+	if x != nil {
+		return x.Mode
+	}
+	return CycleMode_CYCLE_MODE_UNSPECIFIED
+}
+
+func (x *CycleStart) GetObjects() []*v1.ObjectRef {
+	if x != nil {
+		return x.Objects
+	}
+	return nil
+}
+
+func (x *CycleStart) GetRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestedAt
+	}
+	return nil
+}
+
+// CycleStop asks the reader to abandon a running cycle (pause, quarantine,
+// restart). Published by the scheduler on xtsync.cycles.<configuration>.stop.
+type CycleStop struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	// Why, as a stable code from the catalogue (e.g. "JobPaused").
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestedAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=requested_at,json=requestedAt,proto3" json:"requested_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CycleStop) Reset() {
+	*x = CycleStop{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CycleStop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CycleStop) ProtoMessage() {}
+
+func (x *CycleStop) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CycleStop.ProtoReflect.Descriptor instead.
+func (*CycleStop) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CycleStop) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *CycleStop) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *CycleStop) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CycleStop) GetRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestedAt
+	}
+	return nil
+}
+
+// CycleEnd says the reader has read and durably queued everything of a cycle.
+// Published by the reader on xtsync.cycles.<configuration>.end only after every
+// SourceChange of the cycle is acknowledged by JetStream (and before its
+// watermark moves); consumed by the log service, which then knows how many
+// changes to expect.
+type CycleEnd struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	// SourceChange messages published under this cycle.
+	ChangesPublished int64                  `protobuf:"varint,3,opt,name=changes_published,json=changesPublished,proto3" json:"changes_published,omitempty"`
+	FinishedAt       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CycleEnd) Reset() {
+	*x = CycleEnd{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CycleEnd) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CycleEnd) ProtoMessage() {}
+
+func (x *CycleEnd) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CycleEnd.ProtoReflect.Descriptor instead.
+func (*CycleEnd) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CycleEnd) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *CycleEnd) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *CycleEnd) GetChangesPublished() int64 {
+	if x != nil {
+		return x.ChangesPublished
+	}
+	return 0
+}
+
+func (x *CycleEnd) GetFinishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAt
+	}
+	return nil
+}
+
+// ModifiedProperty is one attribute a write changed.
+type ModifiedProperty struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	OldValue      string                 `protobuf:"bytes,2,opt,name=old_value,json=oldValue,proto3" json:"old_value,omitempty"`
+	NewValue      string                 `protobuf:"bytes,3,opt,name=new_value,json=newValue,proto3" json:"new_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModifiedProperty) Reset() {
+	*x = ModifiedProperty{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModifiedProperty) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModifiedProperty) ProtoMessage() {}
+
+func (x *ModifiedProperty) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModifiedProperty.ProtoReflect.Descriptor instead.
+func (*ModifiedProperty) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ModifiedProperty) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ModifiedProperty) GetOldValue() string {
+	if x != nil {
+		return x.OldValue
+	}
+	return ""
+}
+
+func (x *ModifiedProperty) GetNewValue() string {
+	if x != nil {
+		return x.NewValue
+	}
+	return ""
+}
+
+// ProvisioningLogEntry is one entry of the provisioning log. Published by the
+// log service on XTSYNC_LOGS (xtsync.logs.<configuration>.<cycle>), which keeps
+// entries by age and is read back by the SynclogService query API.
+type ProvisioningLogEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique and stable: the same outcome logged twice carries the same id.
+	EntryId            string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	ConfigurationId    string                 `protobuf:"bytes,2,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId            string                 `protobuf:"bytes,3,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	Source             *v1.ObjectRef          `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	TargetObjectId     string                 `protobuf:"bytes,5,opt,name=target_object_id,json=targetObjectId,proto3" json:"target_object_id,omitempty"`
+	Action             WriteAction            `protobuf:"varint,6,opt,name=action,proto3,enum=xtsync.events.v1.WriteAction" json:"action,omitempty"`
+	Status             ProvisioningStatus     `protobuf:"varint,7,opt,name=status,proto3,enum=xtsync.events.v1.ProvisioningStatus" json:"status,omitempty"`
+	Error              *v1.ErrorDetail        `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	ModifiedProperties []*ModifiedProperty    `protobuf:"bytes,9,rep,name=modified_properties,json=modifiedProperties,proto3" json:"modified_properties,omitempty"`
+	Attempts           int32                  `protobuf:"varint,10,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	Timestamp          *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	// W3C trace id of the cycle's trace, for jumping to Jaeger.
+	TraceId       string `protobuf:"bytes,12,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProvisioningLogEntry) Reset() {
+	*x = ProvisioningLogEntry{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvisioningLogEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvisioningLogEntry) ProtoMessage() {}
+
+func (x *ProvisioningLogEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvisioningLogEntry.ProtoReflect.Descriptor instead.
+func (*ProvisioningLogEntry) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ProvisioningLogEntry) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *ProvisioningLogEntry) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *ProvisioningLogEntry) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *ProvisioningLogEntry) GetSource() *v1.ObjectRef {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *ProvisioningLogEntry) GetTargetObjectId() string {
+	if x != nil {
+		return x.TargetObjectId
+	}
+	return ""
+}
+
+func (x *ProvisioningLogEntry) GetAction() WriteAction {
+	if x != nil {
+		return x.Action
+	}
+	return WriteAction_WRITE_ACTION_UNSPECIFIED
+}
+
+func (x *ProvisioningLogEntry) GetStatus() ProvisioningStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProvisioningStatus_PROVISIONING_STATUS_UNSPECIFIED
+}
+
+func (x *ProvisioningLogEntry) GetError() *v1.ErrorDetail {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *ProvisioningLogEntry) GetModifiedProperties() []*ModifiedProperty {
+	if x != nil {
+		return x.ModifiedProperties
+	}
+	return nil
+}
+
+func (x *ProvisioningLogEntry) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *ProvisioningLogEntry) GetTimestamp() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Timestamp
+	}
+	return nil
+}
+
+func (x *ProvisioningLogEntry) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
 var File_xtsync_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_xtsync_events_v1_events_proto_rawDesc = "" +
@@ -511,7 +1046,43 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\battempts\x18\t \x01(\x05R\battempts\x12;\n" +
 	"\vfinished_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"finishedAt*}\n" +
+	"finishedAt\"\xf9\x01\n" +
+	"\n" +
+	"CycleStart\x12)\n" +
+	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12/\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x1b.xtsync.events.v1.CycleModeR\x04mode\x125\n" +
+	"\aobjects\x18\x04 \x03(\v2\x1b.xtsync.common.v1.ObjectRefR\aobjects\x12=\n" +
+	"\frequested_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\"\xa8\x01\n" +
+	"\tCycleStop\x12)\n" +
+	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12=\n" +
+	"\frequested_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\"\xba\x01\n" +
+	"\bCycleEnd\x12)\n" +
+	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12+\n" +
+	"\x11changes_published\x18\x03 \x01(\x03R\x10changesPublished\x12;\n" +
+	"\vfinished_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishedAt\"`\n" +
+	"\x10ModifiedProperty\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\told_value\x18\x02 \x01(\tR\boldValue\x12\x1b\n" +
+	"\tnew_value\x18\x03 \x01(\tR\bnewValue\"\xc6\x04\n" +
+	"\x14ProvisioningLogEntry\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12)\n" +
+	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x03 \x01(\tR\acycleId\x123\n" +
+	"\x06source\x18\x04 \x01(\v2\x1b.xtsync.common.v1.ObjectRefR\x06source\x12(\n" +
+	"\x10target_object_id\x18\x05 \x01(\tR\x0etargetObjectId\x125\n" +
+	"\x06action\x18\x06 \x01(\x0e2\x1d.xtsync.events.v1.WriteActionR\x06action\x12<\n" +
+	"\x06status\x18\a \x01(\x0e2$.xtsync.events.v1.ProvisioningStatusR\x06status\x123\n" +
+	"\x05error\x18\b \x01(\v2\x1d.xtsync.common.v1.ErrorDetailR\x05error\x12S\n" +
+	"\x13modified_properties\x18\t \x03(\v2\".xtsync.events.v1.ModifiedPropertyR\x12modifiedProperties\x12\x1a\n" +
+	"\battempts\x18\n" +
+	" \x01(\x05R\battempts\x128\n" +
+	"\ttimestamp\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x19\n" +
+	"\btrace_id\x18\f \x01(\tR\atraceId*}\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -525,7 +1096,18 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x14WRITE_ACTION_DISABLE\x10\x03\x12\x17\n" +
 	"\x13WRITE_ACTION_DELETE\x10\x04\x12\x18\n" +
 	"\x14WRITE_ACTION_RESTORE\x10\x05\x12\x15\n" +
-	"\x11WRITE_ACTION_SKIP\x10\x06B\xc1\x01\n" +
+	"\x11WRITE_ACTION_SKIP\x10\x06*l\n" +
+	"\tCycleMode\x12\x1a\n" +
+	"\x16CYCLE_MODE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10CYCLE_MODE_DELTA\x10\x01\x12\x13\n" +
+	"\x0fCYCLE_MODE_FULL\x10\x02\x12\x18\n" +
+	"\x14CYCLE_MODE_ON_DEMAND\x10\x03*\xbd\x01\n" +
+	"\x12ProvisioningStatus\x12#\n" +
+	"\x1fPROVISIONING_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bPROVISIONING_STATUS_SUCCESS\x10\x01\x12\x1f\n" +
+	"\x1bPROVISIONING_STATUS_FAILURE\x10\x02\x12\x1f\n" +
+	"\x1bPROVISIONING_STATUS_SKIPPED\x10\x03\x12\x1f\n" +
+	"\x1bPROVISIONING_STATUS_WARNING\x10\x04B\xc1\x01\n" +
 	"\x14com.xtsync.events.v1B\vEventsProtoP\x01Z:github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1;eventsv1\xa2\x02\x03XEX\xaa\x02\x10Xtsync.Events.V1\xca\x02\x10Xtsync\\Events\\V1\xe2\x02\x1cXtsync\\Events\\V1\\GPBMetadata\xea\x02\x12Xtsync::Events::V1b\x06proto3"
 
 var (
@@ -540,36 +1122,54 @@ func file_xtsync_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_xtsync_events_v1_events_proto_rawDescData
 }
 
-var file_xtsync_events_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_xtsync_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_xtsync_events_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_xtsync_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_xtsync_events_v1_events_proto_goTypes = []any{
 	(ChangeKind)(0),               // 0: xtsync.events.v1.ChangeKind
 	(WriteAction)(0),              // 1: xtsync.events.v1.WriteAction
-	(*SourceChange)(nil),          // 2: xtsync.events.v1.SourceChange
-	(*WriteIntent)(nil),           // 3: xtsync.events.v1.WriteIntent
-	(*WriteOutcome)(nil),          // 4: xtsync.events.v1.WriteOutcome
-	(*v1.ObjectRef)(nil),          // 5: xtsync.common.v1.ObjectRef
-	(*structpb.Struct)(nil),       // 6: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*v1.ErrorDetail)(nil),        // 8: xtsync.common.v1.ErrorDetail
+	(CycleMode)(0),                // 2: xtsync.events.v1.CycleMode
+	(ProvisioningStatus)(0),       // 3: xtsync.events.v1.ProvisioningStatus
+	(*SourceChange)(nil),          // 4: xtsync.events.v1.SourceChange
+	(*WriteIntent)(nil),           // 5: xtsync.events.v1.WriteIntent
+	(*WriteOutcome)(nil),          // 6: xtsync.events.v1.WriteOutcome
+	(*CycleStart)(nil),            // 7: xtsync.events.v1.CycleStart
+	(*CycleStop)(nil),             // 8: xtsync.events.v1.CycleStop
+	(*CycleEnd)(nil),              // 9: xtsync.events.v1.CycleEnd
+	(*ModifiedProperty)(nil),      // 10: xtsync.events.v1.ModifiedProperty
+	(*ProvisioningLogEntry)(nil),  // 11: xtsync.events.v1.ProvisioningLogEntry
+	(*v1.ObjectRef)(nil),          // 12: xtsync.common.v1.ObjectRef
+	(*structpb.Struct)(nil),       // 13: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*v1.ErrorDetail)(nil),        // 15: xtsync.common.v1.ErrorDetail
 }
 var file_xtsync_events_v1_events_proto_depIdxs = []int32{
-	5,  // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
+	12, // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
 	0,  // 1: xtsync.events.v1.SourceChange.kind:type_name -> xtsync.events.v1.ChangeKind
-	6,  // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
-	7,  // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
-	5,  // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
+	13, // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
+	14, // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
+	12, // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
 	1,  // 5: xtsync.events.v1.WriteIntent.action:type_name -> xtsync.events.v1.WriteAction
-	6,  // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
-	5,  // 7: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
+	13, // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
+	12, // 7: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
 	1,  // 8: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
-	8,  // 9: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
-	7,  // 10: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	15, // 9: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
+	14, // 10: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
+	2,  // 11: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
+	12, // 12: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
+	14, // 13: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
+	14, // 14: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
+	14, // 15: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
+	12, // 16: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 17: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
+	3,  // 18: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
+	15, // 19: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
+	10, // 20: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
+	14, // 21: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_xtsync_events_v1_events_proto_init() }
@@ -582,8 +1182,8 @@ func file_xtsync_events_v1_events_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xtsync_events_v1_events_proto_rawDesc), len(file_xtsync_events_v1_events_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   3,
+			NumEnums:      4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
