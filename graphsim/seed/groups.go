@@ -8,12 +8,12 @@ import (
 type groupKind uint8
 
 const (
-	kindSecurity     groupKind = iota // assigned security group: what cross-tenant sync provisions
-	kindUnified                       // Microsoft 365 group
-	kindDistribution                  // mail-enabled, not security: must be skipped
-	kindMailSecurity                  // mail-enabled security: must be skipped
-	kindDynamic                       // dynamic security group
-	kindDynamicUnified                // dynamic Microsoft 365 group
+	kindSecurity       groupKind = iota // assigned security group: what cross-tenant sync provisions
+	kindUnified                         // Microsoft 365 group
+	kindDistribution                    // mail-enabled, not security: must be skipped
+	kindMailSecurity                    // mail-enabled security: must be skipped
+	kindDynamic                         // dynamic security group
+	kindDynamicUnified                  // dynamic Microsoft 365 group
 )
 
 // kindWeights sum to 100.

@@ -14,11 +14,11 @@ type preparedCulture struct {
 }
 
 var (
-	prepared    []preparedCulture
+	prepared     []preparedCulture
 	numSurKeys   int // distinct surname aliases: the stride of nick counters
 	numGivenKeys int
-	cultureCum  []int // cumulative weights
-	totalWeight int
+	cultureCum   []int // cumulative weights
+	totalWeight  int
 )
 
 func init() {
