@@ -104,7 +104,7 @@ func refID(ref string) (string, bool) {
 	i := strings.LastIndexByte(ref, '/')
 	id := ref[i+1:]
 	// directoryObjects('id') form
-	if j := strings.Index(id, "('"); j >= 0 && strings.HasSuffix(id, "')") {
+	if j := strings.Index(id, "('"); j >= 0 && len(id) >= j+4 && strings.HasSuffix(id, "')") {
 		id = id[j+2 : len(id)-2]
 	}
 	if id == "" || strings.ContainsAny(id, "?#") {

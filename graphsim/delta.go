@@ -23,6 +23,14 @@ func errSyncStateNotFound() *gerror {
 		message: "The sync state generation is not found. The delta token is expired and data must be synchronized again."}
 }
 
+// errResyncRequired answers links older than the deleted-items retention:
+// the history needed to report permanent deletions is gone, so the client
+// must start over (Graph's 410 Gone).
+func errResyncRequired() *gerror {
+	return &gerror{status: http.StatusGone, code: "resyncRequired",
+		message: "The delta token is no longer valid: the change history it refers to has been discarded. Restart synchronization without a token."}
+}
+
 // deltaPageSize honours Prefer: odata.maxpagesize=N like Graph.
 func deltaPageSize(h http.Header) int {
 	for _, v := range h.Values("Prefer") {
@@ -66,7 +74,9 @@ func (t *Tenant) parseDelta(rc *reqCtx, kind string) (deltaState, *gerror) {
 		if !ok || (tok.Phase == 'c' && tok.After > t.st.head()) {
 			return ds, errSyncStateNotFound()
 		}
-		if tok.Issued != 0 && rc.now.Sub(time.Unix(tok.Issued, 0)) > deltaLinkLifetime {
+		if age := rc.now.Sub(time.Unix(tok.Issued, 0)); tok.Issued != 0 && age > retention {
+			return ds, errResyncRequired()
+		} else if tok.Issued != 0 && age > deltaLinkLifetime {
 			return ds, errSyncStateNotFound()
 		}
 		ds.tok = tok

@@ -96,6 +96,12 @@ func TestDeltaTokens(t *testing.T) {
 	r = s.do("GET", link, nil)
 	require.Equal(t, 400, r.status)
 	require.Equal(t, codeSyncStateNotFound, r.errCode())
+	// Past the deleted-items retention the history is gone: 410 Gone.
+	s.clock.Advance(32 * 24 * time.Hour)
+	s.token = s.fetchToken(s.ten.Info())
+	r = s.do("GET", link, nil)
+	require.Equal(t, 410, r.status)
+	require.Equal(t, "resyncRequired", r.errCode())
 }
 
 func TestGroupDeltaMembers(t *testing.T) {

@@ -1,9 +1,13 @@
 package graphsim
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -77,6 +81,13 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		s.write(w, rc, errResponse(&gerror{status: http.StatusRequestEntityTooLarge, code: codeBadRequestPlain, message: "The request body is too large."}))
 		return
 	}
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") && len(body) > 0 {
+		// kiota's compression handler gzips every request body.
+		if body, err = gunzip(body); err != nil {
+			s.write(w, rc, errResponse(errBadRequestPlain("Unable to decompress the gzip request body.")))
+			return
+		}
+	}
 	rc.body = body
 	if e := s.authenticate(rc, r.Header.Get("Authorization")); e != nil {
 		resp := errResponse(e)
@@ -90,6 +101,23 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, rc, s.admitAndRoute(rc))
+}
+
+// gunzip inflates a gzip body, capped at maxBody.
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("open gzip body: %w", err)
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("inflate gzip body: %w", err)
+	}
+	if len(out) > maxBody {
+		return nil, errors.New("gzip body too large")
+	}
+	return out, nil
 }
 
 // setPath parses an escaped path and raw query into rc.

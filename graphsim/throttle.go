@@ -136,6 +136,7 @@ func randomFault() *gerror {
 		return &gerror{status: http.StatusServiceUnavailable, code: codeServiceNotAvail, retryAfter: 1,
 			message: "The service is temporarily unavailable. Please retry after the time given in the Retry-After header."}
 	default:
-		return &gerror{status: http.StatusGatewayTimeout, code: codeGatewayTimeout, message: "The gateway did not receive a response from the service in time."}
+		return &gerror{status: http.StatusGatewayTimeout, code: codeGatewayTimeout, retryAfter: 1,
+			message: "The gateway did not receive a response from the service in time."}
 	}
 }

@@ -1,6 +1,10 @@
 package graphsim
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"sort"
 	"testing"
@@ -250,4 +254,27 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		require.GreaterOrEqual(t, r.status, 400, "%s %s", tc.method, tc.path)
 		require.NotEmpty(t, r.errCode(), "%s %s: %s", tc.method, tc.path, r.raw)
 	}
+}
+
+func TestGzipRequestBody(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	raw, err := json.Marshal(newUserBody(s, "zipped"))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err = zw.Write(raw)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	req, err := http.NewRequest("POST", s.srv.GraphURL()+"/users", &buf)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := s.srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 201, resp.StatusCode)
+	_, ok := s.ten.UserByUPN("zipped@" + s.ten.Domain())
+	require.True(t, ok)
 }
