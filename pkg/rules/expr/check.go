@@ -207,6 +207,9 @@ func nullFn(*Env) (Value, error) { return Value{}, nil }
 
 // suggest finds the function name closest to a misspelt one.
 func suggest(name string) string {
+	if len(name) > 40 {
+		return "" // no function name is that long; skip the quadratic work
+	}
 	name = strings.ToLower(name)
 	best, bestD := "", 3
 	for k, s := range funcs {

@@ -268,3 +268,11 @@ func (m mapAttrs) Get(name string) (Value, bool) {
 	v, ok := m[strings.ToLower(name)]
 	return v, ok
 }
+
+// AttributesFunc adapts a lookup function, e.g. over the transformer's own
+// attribute bag: AttributesFunc(func(n string) (Value, bool) { v, ok :=
+// bag.Get(n); return ValueOf(v), ok }).
+type AttributesFunc func(name string) (Value, bool)
+
+// Get calls f.
+func (f AttributesFunc) Get(name string) (Value, bool) { return f(name) }
