@@ -146,7 +146,7 @@ func (c *checker) call(n *callNode, top bool) (compiled, error) {
 	}
 	// Fold calls of pure functions on constants, e.g. ConvertToBase64("x"):
 	// the work then happens once per configuration instead of per object.
-	if allConst && !spec.impure {
+	if allConst && !spec.impure && !b.noFold {
 		if v, err := fn(&Env{}); err == nil {
 			return constFn(v), nil
 		}
@@ -156,10 +156,11 @@ func (c *checker) call(n *callNode, top bool) (compiled, error) {
 
 // builder is what a function's build hook receives.
 type builder struct {
-	c    *checker
-	spec *funcSpec
-	call *callNode
-	args []arg
+	c      *checker
+	spec   *funcSpec
+	call   *callNode
+	args   []arg
+	noFold bool // set by a build hook whose result depends on Env even for constant args
 }
 
 // errf reports a CheckError for argument i (1-based; 0 = the call).

@@ -296,6 +296,7 @@ func buildReplaceFallback(b *builder, re dynRegex) (evalFn, error) {
 			return nil, err
 		}
 		attr = ac.fn
+		b.noFold = true // reads an attribute though every argument is a literal
 	}
 	src := b.fn(rpSource)
 	return func(env *Env) (Value, error) {

@@ -210,6 +210,7 @@ func TestReplaceFunction(t *testing.T) {
 		{`Replace([a], , [p], , "-", , )`, map[string]any{"a": "a.b", "p": "\\."}, "a-b"},
 		{`Replace([a], , "(?<n>\\d+)", "n", , "mobile", )`, map[string]any{"mobile": "tel 42"}, "42"},
 		{`Replace([a], , "(?<n>\\d+)", "n", , [m], )`, map[string]any{"m": "none"}, nil},
+		{`Replace("", , "(?<n>\\d+)", "n", , "mobile", )`, map[string]any{"mobile": "+1 42"}, "1"},
 		{`Replace([a], , "(?<n>\\d+)", "n", , [m], )`, map[string]any{"a": "", "m": "none"}, ""},
 	})
 }

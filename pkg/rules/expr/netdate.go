@@ -188,15 +188,15 @@ func parseWithFormat(s string, toks []dtTok, trim bool, now int64) (dtParsed, er
 				}
 			}
 		case dtHour12, dtHour24:
-			if h, ok = p.num(t.n, 2); !ok {
+			if h, ok = p.num(min(t.n, 2), 2); !ok {
 				return fail("hour")
 			}
 		case dtMinute:
-			if mi, ok = p.num(t.n, 2); !ok {
+			if mi, ok = p.num(min(t.n, 2), 2); !ok {
 				return fail("minute")
 			}
 		case dtSecond:
-			if sec, ok = p.num(t.n, 2); !ok {
+			if sec, ok = p.num(min(t.n, 2), 2); !ok {
 				return fail("second")
 			}
 		case dtFrac, dtFracOpt:
