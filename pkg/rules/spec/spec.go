@@ -82,6 +82,9 @@ const (
 	// MaxSoftDeleteThresholdDays is the target's deleted-items retention:
 	// Entra purges soft-deleted users and groups after 30 days by itself.
 	MaxSoftDeleteThresholdDays = 30
+	// MaxDisableThresholdDays bounds the threshold with Disable, where the
+	// object stays in the directory: Entra allows 0 to 365 days.
+	MaxDisableThresholdDays = 365
 )
 
 // MaxConfigSize bounds Decode input.

@@ -94,6 +94,9 @@ func TestDisableModeAllowsLongerRetention(t *testing.T) {
 	off := false
 	r.AccidentalDeletion.Enabled = &off
 	require.Zero(t, r.DeletionThreshold())
+
+	days = 366
+	require.ErrorContains(t, r.Validate(), "softDeleteThresholdDays: at most 365 days")
 }
 
 func FuzzDecode(f *testing.F) {

@@ -53,6 +53,8 @@ func (r *Rules) Compile(c mapping.Compiler) (*decide.Config, error) {
 		switch {
 		case *d < 0:
 			errs.Addf(rules.InvalidValue, "softDeleteThresholdDays", "must be 0 (hard delete at once) or more")
+		case *d > MaxDisableThresholdDays:
+			errs.Addf(rules.InvalidValue, "softDeleteThresholdDays", "at most %d days", MaxDisableThresholdDays)
 		case *d > MaxSoftDeleteThresholdDays && cfg.Deprovision == decide.DeprovisionSoftDelete:
 			errs.Addf(rules.InvalidValue, "softDeleteThresholdDays",
 				"at most %d with SoftDelete: the target purges deleted items after %d days", MaxSoftDeleteThresholdDays, MaxSoftDeleteThresholdDays)
