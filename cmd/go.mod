@@ -13,11 +13,11 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/xtsync/xtsync/graphsim v0.0.0-00010101000000-000000000000
 	github.com/xtsync/xtsync/pkg v0.0.0-00010101000000-000000000000
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/text v0.42.0 // indirect
 )

@@ -9,6 +9,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newExprCmd())
+	root.AddCommand(newExprCmd(), newRulesCmd())
 	return root
 }
