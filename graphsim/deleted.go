@@ -132,7 +132,7 @@ func (t *Tenant) restore(id string) (objKind, *gerror) {
 			if st.kindOf(m) != 0 {
 				kept = append(kept, m)
 			} else {
-				delete(g.memberSet, m)
+				delete(g.set(), m)
 			}
 		}
 		g.Members = kept

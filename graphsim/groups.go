@@ -150,7 +150,7 @@ func (t *Tenant) patchGroup(rc *reqCtx, id string) *response {
 		return errResponse(e)
 	}
 	for _, m := range ids {
-		if _, dup := g.memberSet[m]; dup {
+		if g.hasMember(m) {
 			return errResponse(errBadRequest("One or more added object references already exist for the following modified properties: 'members'."))
 		}
 	}

@@ -177,7 +177,7 @@ func (t *Tenant) AddGroup(g Group) (Group, error) {
 	}
 	ng := g.clone()
 	members := ng.Members
-	ng.Members, ng.memberSet, ng.ord, ng.DeletedDateTime = nil, map[string]struct{}{}, 0, nil
+	ng.Members, ng.memberSet, ng.ord, ng.DeletedDateTime = nil, nil, 0, nil
 	t.st.listGroup(&ng)
 	t.st.record(kindGroup, ng.ID)
 	for _, m := range members {

@@ -73,9 +73,13 @@ type Group struct {
 	GroupTypes      []string
 	Visibility      string
 	Classification  string
-	CreatedDateTime time.Time
-	DeletedDateTime *time.Time
-	Members         []string
+	// Dynamic groups only; Graph computes their members from the rule.
+	MembershipRule                string
+	MembershipRuleProcessingState string
+	ProxyAddresses                []string
+	CreatedDateTime               time.Time
+	DeletedDateTime               *time.Time
+	Members                       []string
 
 	ord       uint64
 	memberSet map[string]struct{}
@@ -142,6 +146,9 @@ var groupSchema = newSchema(typeGroup, []prop[Group]{
 	{name: "mailNickname", ptr: func(g *Group) any { return &g.MailNickname }, byDefault: true},
 	{name: "securityEnabled", ptr: func(g *Group) any { return &g.SecurityEnabled }, byDefault: true},
 	{name: "visibility", ptr: func(g *Group) any { return &g.Visibility }, byDefault: true},
+	{name: "membershipRule", ptr: func(g *Group) any { return &g.MembershipRule }, byDefault: true},
+	{name: "membershipRuleProcessingState", ptr: func(g *Group) any { return &g.MembershipRuleProcessingState }, byDefault: true},
+	{name: "proxyAddresses", ptr: func(g *Group) any { return &g.ProxyAddresses }, byDefault: true, readOnly: true},
 })
 
 // clone returns a deep copy safe to hand to callers.
@@ -158,6 +165,7 @@ func (u *User) clone() User {
 func (g *Group) clone() Group {
 	c := *g
 	c.GroupTypes = append([]string(nil), g.GroupTypes...)
+	c.ProxyAddresses = append([]string(nil), g.ProxyAddresses...)
 	c.Members = append([]string(nil), g.Members...)
 	c.memberSet = nil
 	return c

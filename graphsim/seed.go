@@ -2,104 +2,62 @@ package graphsim
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"strconv"
-	"time"
+
+	"github.com/xtsync/xtsync/graphsim/seed"
 )
 
-// seedEpoch anchors generated createdDateTime values, so seeds are
-// reproducible whatever the clock.
-var seedEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// seed fills the tenant from spec. Until graphsim/seed lands this uses a
-// small built-in generator with the same determinism contract: the same
-// spec yields the same directory.
+// seed fills the tenant from spec through graphsim/seed, which guarantees
+// that the same spec yields the same directory. The generated structs are
+// converted into the store's typed objects in two slabs, so 300,000 users
+// cost two allocations plus their indexes.
 func (t *Tenant) seed(spec TenantSpec) error {
-	users, groups := generate(spec)
+	if spec.Users == 0 && spec.Groups == 0 {
+		return nil
+	}
+	gen := seed.Generate(seed.Spec{TenantID: spec.ID, Domain: spec.Domain, Users: spec.Users, Groups: spec.Groups, Seed: spec.Seed})
 	st := t.st
-	for _, u := range users {
+	st.reserve(len(gen.Users), len(gen.Groups))
+	users := make([]User, len(gen.Users))
+	idents := make([]ObjectIdentity, len(gen.Users))
+	for i := range gen.Users {
+		su := &gen.Users[i]
+		u := &users[i]
+		*u = User{
+			ID: su.ID, DisplayName: su.DisplayName, GivenName: su.GivenName, Surname: su.Surname,
+			Mail: su.Mail, MailNickname: su.MailNickname, UserPrincipalName: su.UserPrincipalName,
+			UserType: su.UserType, AccountEnabled: su.AccountEnabled, Department: su.Department,
+			JobTitle: su.JobTitle, CompanyName: su.CompanyName, EmployeeID: su.EmployeeID,
+			EmployeeType: su.EmployeeType, OfficeLocation: su.OfficeLocation, City: su.City, State: su.State,
+			Country: su.Country, UsageLocation: su.UsageLocation, MobilePhone: su.MobilePhone,
+			BusinessPhones: su.BusinessPhones, OtherMails: su.OtherMails, ProxyAddresses: su.ProxyAddresses,
+			ShowInAddressList: su.ShowInAddressList, ManagerID: su.ManagerID, PreferredLanguage: su.PreferredLanguage,
+			CreatedDateTime: su.CreatedDateTime, ExternalUserState: su.ExternalUserState, CreationType: su.CreationType,
+		}
+		if u.ExternalUserState != "" {
+			at := u.CreatedDateTime
+			u.ExternalUserStateChangeDateTime = &at
+		}
+		idents[i] = ObjectIdentity{SignInType: "userPrincipalName", Issuer: spec.Domain, IssuerAssignedID: u.UserPrincipalName}
+		u.Identities = idents[i : i+1 : i+1]
 		if st.byUPN[lower(u.UserPrincipalName)] != nil {
 			return fmt.Errorf("seed: duplicate userPrincipalName %q", u.UserPrincipalName)
 		}
 		st.listUser(u)
 	}
-	for _, g := range groups {
+	groups := make([]Group, len(gen.Groups))
+	for i := range gen.Groups {
+		sg := &gen.Groups[i]
+		g := &groups[i]
+		*g = Group{
+			ID: sg.ID, DisplayName: sg.DisplayName, Description: sg.Description, MailNickname: sg.MailNickname,
+			Mail: sg.Mail, MailEnabled: sg.MailEnabled, SecurityEnabled: sg.SecurityEnabled, GroupTypes: sg.GroupTypes,
+			Visibility: sg.Visibility, MembershipRule: sg.MembershipRule, MembershipRuleProcessingState: sg.MembershipRuleProcessingState,
+			ProxyAddresses: sg.ProxyAddresses, CreatedDateTime: sg.CreatedDateTime, Members: sg.MemberIDs,
+		}
+		if g.GroupTypes == nil {
+			g.GroupTypes = []string{}
+		}
 		st.listGroup(g)
 	}
 	return nil
-}
-
-var (
-	firstNames  = []string{"Adele", "Alex", "Allan", "Ben", "Christie", "Debra", "Diego", "Emily", "Enrico", "Grady", "Henrietta", "Irvin", "Isaiah", "Johanna", "Joni", "Lee", "Lidia", "Lynne", "Megan", "Miriam", "Nestor", "Patti", "Pradeep", "Raul", "Sofia", "Wei", "Yuki", "Zainab"}
-	lastNames   = []string{"Vance", "Wilber", "Deyoung", "Andrews", "Cline", "Berg", "Siciliani", "Braun", "Bellucci", "Archie", "Gonzales", "Sayers", "Hall", "Lauer", "Sherman", "Gu", "Holloway", "Robbins", "Bowen", "Graham", "Wilke", "Fernandez", "Gupta", "Chen", "Okafor", "Tanaka", "Novak", "Silva"}
-	departments = []string{"Sales", "Marketing", "Engineering", "Finance", "Legal", "Operations", "Research", "Support", "Human Resources", "IT"}
-	titles      = []string{"Analyst", "Engineer", "Manager", "Director", "Specialist", "Consultant", "Designer", "Administrator", "Coordinator", "Architect"}
-	cities      = []struct{ city, country, usage, office string }{
-		{"Seattle", "United States", "US", "18/2111"}, {"London", "United Kingdom", "GB", "LON-3"}, {"Paris", "France", "FR", "PAR-1"},
-		{"Berlin", "Germany", "DE", "BER-2"}, {"Tokyo", "Japan", "JP", "TYO-5"}, {"Sydney", "Australia", "AU", "SYD-4"},
-		{"Toronto", "Canada", "CA", "TOR-1"}, {"Bangalore", "India", "IN", "BLR-7"},
-	}
-)
-
-// generate builds spec.Users users and spec.Groups security groups; every
-// user joins one to three groups.
-func generate(spec TenantSpec) ([]*User, []*Group) {
-	r := rand.New(rand.NewPCG(uint64(spec.Seed), 0x9e3779b97f4a7c15))
-	users := make([]*User, spec.Users)
-	slab := make([]User, spec.Users) // one allocation for 300k users
-	for i := range users {
-		u := &slab[i]
-		fn, ln := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
-		c := cities[r.IntN(len(cities))]
-		nick := fmt.Sprintf("%s.%s%d", lower(fn), lower(ln), i+1)
-		u.ID = deterministicGUID("user", spec.ID, strconv.Itoa(i))
-		u.DisplayName = fn + " " + ln
-		u.GivenName, u.Surname = fn, ln
-		u.MailNickname = nick
-		u.UserPrincipalName = nick + "@" + spec.Domain
-		u.Mail = u.UserPrincipalName
-		u.UserType = "Member"
-		u.AccountEnabled = r.IntN(50) != 0
-		u.Department = departments[r.IntN(len(departments))]
-		u.JobTitle = titles[r.IntN(len(titles))]
-		u.CompanyName = "Org " + spec.Domain
-		u.EmployeeID = strconv.Itoa(100000 + i)
-		u.OfficeLocation = c.office
-		u.City, u.Country, u.UsageLocation = c.city, c.country, c.usage
-		u.BusinessPhones = []string{fmt.Sprintf("+1 425 555 %04d", i%10000)}
-		u.ProxyAddresses = []string{"SMTP:" + u.Mail}
-		u.CreatedDateTime = seedEpoch.Add(time.Duration(i) * time.Minute)
-		u.PreferredLanguage = "en-US"
-		u.Identities = []ObjectIdentity{{SignInType: "userPrincipalName", Issuer: spec.Domain, IssuerAssignedID: u.UserPrincipalName}}
-		if i > 0 && r.IntN(4) != 0 {
-			u.ManagerID = users[r.IntN(i)].ID
-		}
-		users[i] = u
-	}
-	groups := make([]*Group, spec.Groups)
-	for i := range groups {
-		d := departments[i%len(departments)]
-		nick := fmt.Sprintf("sg-%s-%d", lower(d[:3]), i+1)
-		groups[i] = &Group{
-			ID:          deterministicGUID("group", spec.ID, strconv.Itoa(i)),
-			DisplayName: fmt.Sprintf("%s Team %d", d, i+1), Description: "Security group for " + d,
-			MailNickname: nick, SecurityEnabled: true, GroupTypes: []string{},
-			CreatedDateTime: seedEpoch.Add(time.Duration(i) * time.Hour),
-		}
-	}
-	if len(groups) > 0 {
-		for _, u := range users {
-			for n := 1 + r.IntN(3); n > 0; n-- {
-				g := groups[r.IntN(len(groups))]
-				if g.memberSet == nil {
-					g.memberSet = map[string]struct{}{}
-				}
-				if _, dup := g.memberSet[u.ID]; !dup {
-					g.memberSet[u.ID] = struct{}{}
-					g.Members = append(g.Members, u.ID)
-				}
-			}
-		}
-	}
-	return users, groups
 }

@@ -131,12 +131,38 @@ func (st *store) listGroup(g *Group) {
 	g.ord = st.nextOrd
 	st.groupList.push(g, g.ord)
 	st.groups[g.ID] = g
+}
+
+// set returns g's member set, built on first use: seeding 5,000 groups
+// with over a million memberships stays cheap until something asks.
+func (g *Group) set() map[string]struct{} {
 	if g.memberSet == nil {
 		g.memberSet = make(map[string]struct{}, len(g.Members))
 		for _, m := range g.Members {
 			g.memberSet[m] = struct{}{}
 		}
 	}
+	return g.memberSet
+}
+
+// hasMember reports whether id is a direct member of g.
+func (g *Group) hasMember(id string) bool {
+	_, ok := g.set()[id]
+	return ok
+}
+
+// reserve pre-sizes the indexes for a bulk load.
+func (st *store) reserve(users, groups int) {
+	grow := func(m map[string]*User) map[string]*User {
+		n := make(map[string]*User, len(m)+users)
+		for k, v := range m {
+			n[k] = v
+		}
+		return n
+	}
+	st.users, st.byUPN, st.byMail = grow(st.users), grow(st.byUPN), grow(st.byMail)
+	st.userList.entries = append(make([]olEntry[User], 0, len(st.userList.entries)+users), st.userList.entries...)
+	st.groupList.entries = append(make([]olEntry[Group], 0, len(st.groupList.entries)+groups), st.groupList.entries...)
 }
 
 func (st *store) unlistGroup(g *Group) {
@@ -169,7 +195,7 @@ func (st *store) kindOf(id string) objKind {
 
 // addMember adds member to g; false if already present.
 func (st *store) addMember(g *Group, member string, kind objKind) bool {
-	if _, dup := g.memberSet[member]; dup {
+	if g.hasMember(member) {
 		return false
 	}
 	g.memberSet[member] = struct{}{}
@@ -180,7 +206,7 @@ func (st *store) addMember(g *Group, member string, kind objKind) bool {
 
 // removeMember removes member from g; false if it was not a member.
 func (st *store) removeMember(g *Group, member string, kind objKind) bool {
-	if _, ok := g.memberSet[member]; !ok {
+	if !g.hasMember(member) {
 		return false
 	}
 	delete(g.memberSet, member)
@@ -198,7 +224,7 @@ func (st *store) removeMember(g *Group, member string, kind objKind) bool {
 func (st *store) groupsOf(id string) []*Group {
 	var out []*Group
 	st.groupList.scan(0, func(_ uint64, g *Group) bool {
-		if _, ok := g.memberSet[id]; ok {
+		if g.hasMember(id) {
 			out = append(out, g)
 		}
 		return true
