@@ -23,6 +23,9 @@ func Connect(cfg Config, logger *slog.Logger) (*nats.Conn, error) {
 		nats.MaxReconnects(cfg.MaxReconnects),
 		nats.ReconnectWait(cfg.ReconnectWait),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err == nil { // Close() was called: not news
+				return
+			}
 			logger.Warn("nats disconnected", "name", cfg.Name, "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
