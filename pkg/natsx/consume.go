@@ -151,6 +151,11 @@ func Consume(ctx context.Context, consumer jetstream.Consumer, handler Handler, 
 	}
 
 	fatal := r.dispatch(ctx, it, keyed, shared)
+	if fatal != nil {
+		// The connection or the consumer is gone: acks would fail, so do
+		// not start queued work; JetStream redelivers it after AckWait.
+		cancelWork()
+	}
 
 	// Drain: nothing new is pulled; what the client holds goes back.
 	it.Drain()
