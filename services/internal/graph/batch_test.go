@@ -1,0 +1,131 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+func TestBatchMixedResults(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(3))
+	ctx := testCtx(t)
+	existing := firstUsers(t, s.client, 1)
+	var existingID string
+	for id := range existing {
+		existingID = id
+	}
+
+	reqs := []graph.BatchRequest{
+		{ID: "invite", Method: "POST", URL: "/invitations", Body: map[string]any{
+			"invitedUserEmailAddress": "batch@source.example", "inviteRedirectUrl": "https://myapps.microsoft.com",
+			"sendInvitationMessage": false, "invitedUserType": "Guest",
+		}},
+		{ID: "group", Method: "POST", URL: "/groups", Body: graph.Attributes{
+			"displayName": "Batch Group", "mailNickname": "batchgroup", "securityEnabled": true, "mailEnabled": false,
+		}},
+		{ID: "patch", Method: "PATCH", URL: "/users/" + existingID, Body: graph.Attributes{"jobTitle": "Batched"}},
+		{ID: "get", Method: "GET", URL: "/users/" + existingID + "?$select=id,jobTitle", DependsOn: []string{"patch"}},
+		{ID: "missing", Method: "GET", URL: "/users/00000000-0000-0000-0000-000000000bad"},
+		{ID: "badjson", Method: "PATCH", URL: "/users/" + existingID, Body: map[string]any{"accountEnabled": "not-a-bool"}},
+		{ID: "after-missing", Method: "GET", URL: "/users/" + existingID, DependsOn: []string{"missing"}},
+	}
+	res, err := s.client.Batch(ctx, reqs)
+	require.NoError(t, err)
+	require.Len(t, res, len(reqs))
+	for i, r := range res {
+		require.Equal(t, reqs[i].ID, r.ID, "results come back in request order")
+	}
+	byID := map[string]graph.BatchResult{}
+	for _, r := range res {
+		byID[r.ID] = r
+	}
+
+	require.Equal(t, http.StatusCreated, byID["invite"].Status)
+	require.Nil(t, byID["invite"].Err)
+	invited, _ := byID["invite"].Body["invitedUser"].(map[string]any)
+	require.NotEmpty(t, invited["id"])
+
+	require.Equal(t, http.StatusCreated, byID["group"].Status)
+	require.NotEmpty(t, byID["group"].Body["id"])
+
+	require.Equal(t, http.StatusNoContent, byID["patch"].Status)
+	require.Equal(t, http.StatusOK, byID["get"].Status)
+	require.Equal(t, "Batched", byID["get"].Body["jobTitle"])
+
+	missing := byID["missing"]
+	require.Equal(t, http.StatusNotFound, missing.Status)
+	require.NotNil(t, missing.Err)
+	require.Equal(t, "Request_ResourceNotFound", missing.Err.Code)
+	require.True(t, graph.IsNotFound(missing.Err))
+
+	require.Equal(t, http.StatusBadRequest, byID["badjson"].Status)
+	require.NotEmpty(t, byID["badjson"].Err.Code)
+
+	// A failed dependency fails its dependants with 424.
+	require.Equal(t, http.StatusFailedDependency, byID["after-missing"].Status)
+}
+
+func TestBatchLimits(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(1))
+	ctx := testCtx(t)
+
+	var reqs []graph.BatchRequest
+	for i := range graph.MaxBatch {
+		reqs = append(reqs, graph.BatchRequest{Method: "GET", URL: fmt.Sprintf("/users?$top=1&$select=id&i=%d", i)})
+	}
+	res, err := s.client.Batch(ctx, reqs)
+	require.NoError(t, err)
+	require.Len(t, res, graph.MaxBatch)
+	for i, r := range res {
+		require.Equal(t, fmt.Sprint(i+1), r.ID, "default ids are 1-based positions")
+		require.Equal(t, http.StatusOK, r.Status)
+	}
+
+	_, err = s.client.Batch(ctx, append(reqs, graph.BatchRequest{Method: "GET", URL: "/users"}))
+	require.ErrorContains(t, err, "at most 20")
+
+	_, err = s.client.Batch(ctx, []graph.BatchRequest{{Method: "BREW", URL: "/users"}})
+	require.ErrorContains(t, err, "unsupported method")
+}
+
+func TestBatchItemsThrottled(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(1))
+	ctx := testCtx(t)
+	id := onlyUserID(t, s.client)
+	require.NoError(t, s.srv.SetLimits(s.tenant.ID, graphsimLimits(3, -1)))
+
+	var reqs []graph.BatchRequest
+	for i := range 10 {
+		reqs = append(reqs, graph.BatchRequest{Method: "PATCH", URL: "/users/" + id, Body: graph.Attributes{"jobTitle": fmt.Sprint(i)}})
+	}
+	res, err := s.client.Batch(ctx, reqs)
+	require.NoError(t, err)
+	throttled := 0
+	for _, r := range res {
+		if r.Status == http.StatusTooManyRequests {
+			throttled++
+			require.Positive(t, r.RetryAfter, "a throttled item carries Retry-After")
+			require.True(t, graph.IsThrottled(r.Err))
+			require.True(t, graph.IsTransient(r.Err))
+		}
+	}
+	// The SDK does not retry inside a $batch: items past the budget come
+	// back as 429 for the writer to re-send.
+	require.Positive(t, throttled)
+	require.Positive(t, s.srv.Stats(s.tenant.ID).Throttled)
+}
+
+func onlyUserID(t *testing.T, c *graph.Client) string {
+	t.Helper()
+	for id := range firstUsers(t, c, 1) {
+		return id
+	}
+	return ""
+}

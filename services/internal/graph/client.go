@@ -1,0 +1,205 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
+)
+
+// Public-cloud defaults, used when a Config leaves the URLs empty.
+const (
+	DefaultAuthorityURL = "https://login.microsoftonline.com/"
+	DefaultGraphURL     = "https://graph.microsoft.com/v1.0"
+	DefaultScope        = "https://graph.microsoft.com/.default"
+)
+
+// Config says which tenant and app a Client acts as, and where Graph is.
+type Config struct {
+	TenantID     string `yaml:"tenant_id"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret Secret `yaml:"client_secret"`
+	// AuthorityURL is the Entra authority host, e.g. graphsim's
+	// AuthorityURL(); MSAL requires https.
+	AuthorityURL string `yaml:"authority_url"`
+	// GraphURL is the service root including the version segment.
+	GraphURL string `yaml:"graph_url"`
+	// Scopes default to DefaultScope.
+	Scopes []string `yaml:"scopes"`
+	// HTTPClient supplies the base transport (custom CA for graphsim, proxy);
+	// the SDK middleware is layered on top of its Transport.
+	HTTPClient *http.Client `yaml:"-"`
+	// MaxRetries bounds the SDK retry handler (429, 503, 504); the SDK caps
+	// it at 10. 0 means the SDK default of 3; -1 disables retries.
+	MaxRetries int `yaml:"max_retries"`
+	// RetryDelay is the back-off base when a response has no Retry-After;
+	// the SDK works in whole seconds (min 1s).
+	RetryDelay time.Duration `yaml:"retry_delay"`
+	// Timeout bounds one HTTP exchange including retries; default 100s.
+	Timeout time.Duration `yaml:"timeout"`
+	// Logger receives retry notices; default discards.
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// Validate reports a Config that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.TenantID == "":
+		return errors.New("graph config: tenant_id is required")
+	case c.ClientID == "":
+		return errors.New("graph config: client_id is required")
+	case c.ClientSecret == "":
+		return errors.New("graph config: client_secret is required")
+	}
+	for name, raw := range map[string]string{"authority_url": c.AuthorityURL, "graph_url": c.GraphURL} {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("graph config: %s: %w", name, err)
+		}
+		if u.Scheme != "https" {
+			// MSAL refuses non-https authorities and kiota refuses to attach
+			// tokens to non-https hosts other than localhost.
+			return fmt.Errorf("graph config: %s must be https, got %q", name, raw)
+		}
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.AuthorityURL == "" {
+		c.AuthorityURL = DefaultAuthorityURL
+	}
+	if c.GraphURL == "" {
+		c.GraphURL = DefaultGraphURL
+	}
+	if len(c.Scopes) == 0 {
+		c.Scopes = []string{DefaultScope}
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Transport: khttp.GetDefaultTransport()}
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 100 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Client talks to one tenant's Graph as one app. It is safe for concurrent
+// use.
+type Client struct {
+	cfg     Config
+	sdk     *msgraphsdk.GraphServiceClient
+	adapter *msgraphsdk.GraphRequestAdapter
+	cred    tokenSource
+	base    http.RoundTripper
+	retries atomic.Int64
+}
+
+// New builds a Client. It does not contact the tenant; call CheckToken for
+// a connection test.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	graphURL, err := url.Parse(cfg.GraphURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse graph url: %w", err)
+	}
+	cred, err := newCredential(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The kiota auth provider silently sends no token to hosts outside this
+	// list, so the Graph host (no port) must be in it.
+	auth, err := graphauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
+		cred, cfg.Scopes, []string{graphURL.Hostname()})
+	if err != nil {
+		return nil, fmt.Errorf("create auth provider: %w", err)
+	}
+	c := &Client{cfg: cfg, cred: tokenSource{cred: cred, scopes: cfg.Scopes}}
+	httpClient := c.newHTTPClient()
+	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		auth, nil, nil, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("create request adapter: %w", err)
+	}
+	// Must precede NewGraphServiceClient, which copies the base URL into
+	// its path parameters once.
+	adapter.SetBaseUrl(cfg.GraphURL)
+	c.adapter = adapter
+	c.sdk = msgraphsdk.NewGraphServiceClient(adapter)
+	return c, nil
+}
+
+// newHTTPClient wraps the caller's transport in the Graph SDK's default
+// middleware, replacing only the retry handler to apply MaxRetries and count
+// retries.
+func (c *Client) newHTTPClient() *http.Client {
+	opts := msgraphsdk.GetDefaultClientOptions()
+	mws := msgraphgocore.GetDefaultMiddlewaresWithOptions(&opts)
+	for i, mw := range mws {
+		if _, ok := mw.(*khttp.RetryHandler); ok {
+			mws[i] = khttp.NewRetryHandlerWithOptions(c.retryOptions())
+		}
+	}
+	c.base = c.cfg.HTTPClient.Transport
+	if c.base == nil {
+		c.base = khttp.GetDefaultTransport()
+	}
+	return &http.Client{
+		Transport: khttp.NewCustomTransportWithParentTransport(c.base, mws...),
+		Timeout:   c.cfg.Timeout,
+		// The SDK's redirect middleware follows redirects itself.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Jar:           c.cfg.HTTPClient.Jar,
+	}
+}
+
+func (c *Client) retryOptions() khttp.RetryHandlerOptions {
+	delay := int(c.cfg.RetryDelay / time.Second)
+	return khttp.RetryHandlerOptions{
+		MaxRetries:   c.cfg.MaxRetries,
+		DelaySeconds: delay,
+		ShouldRetry: func(_ time.Duration, attempt int, req *http.Request, resp *http.Response) bool {
+			if c.cfg.MaxRetries < 0 {
+				return false
+			}
+			c.retries.Add(1)
+			c.cfg.Logger.LogAttrs(req.Context(), slog.LevelDebug, "graph retry",
+				slog.Int("status", resp.StatusCode), slog.String("method", req.Method),
+				slog.String("path", req.URL.Path), slog.Int("attempt", attempt+1),
+				slog.String("retry_after", resp.Header.Get("Retry-After")))
+			return true
+		},
+	}
+}
+
+// Retries reports how many times the SDK retry handler has retried a
+// request of this Client (429, 503, 504).
+func (c *Client) Retries() int64 { return c.retries.Load() }
+
+// Close releases idle connections. The Client must not be used afterwards.
+func (c *Client) Close() {
+	if ci, ok := c.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// TenantID is the tenant this Client acts in.
+func (c *Client) TenantID() string { return c.cfg.TenantID }

@@ -1,0 +1,84 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+)
+
+// Query narrows a list call. Zero values mean Graph's defaults.
+type Query struct {
+	Select []string
+	Filter string
+	// Top is the page size (Graph allows up to 999 for users and groups).
+	Top int
+	// Advanced sends ConsistencyLevel: eventual, which Graph requires for
+	// advanced filters (endsWith, $count, ne on some properties).
+	Advanced bool
+}
+
+func (q Query) top() *int32 {
+	if q.Top <= 0 {
+		return nil
+	}
+	t := int32(min(q.Top, 999))
+	return &t
+}
+
+func (q Query) filter() *string {
+	if q.Filter == "" {
+		return nil
+	}
+	return &q.Filter
+}
+
+func (q Query) headers() *abs.RequestHeaders {
+	h := abs.NewRequestHeaders()
+	if q.Advanced {
+		h.Add("ConsistencyLevel", "eventual")
+	}
+	return h
+}
+
+// Stop may be returned by a List callback to end the listing early, without
+// an error.
+var Stop = errors.New("graph: stop listing")
+
+func init() {
+	// The page iterator and $batch look up their error factories in this
+	// registry; msgraph-sdk-go registers none, so without this a failed
+	// next page is an untyped ApiError without Graph's code and message.
+	mappings := abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
+	_ = msgraphgocore.RegisterError(msgraphgocore.PageIteratorErrorRegistryKey, mappings)
+	_ = msgraphgocore.RegisterError(msgraphgocore.BatchRequestErrorRegistryKey, mappings)
+}
+
+// iterate walks every page of first with the SDK's page iterator, calling
+// fn on each item. headers are resent on every next-page request.
+func iterate[T any](ctx context.Context, c *Client, first absser.Parsable, factory absser.ParsableFactory,
+	headers *abs.RequestHeaders, fn func(T) error) error {
+	it, err := msgraphgocore.NewPageIterator[T](first, c.adapter, factory)
+	if err != nil {
+		return fmt.Errorf("create page iterator: %w", err)
+	}
+	if headers != nil {
+		it.SetHeaders(headers)
+	}
+	var cbErr error
+	err = it.Iterate(ctx, func(item T) bool {
+		cbErr = fn(item)
+		return cbErr == nil
+	})
+	if err != nil {
+		return mapError(err)
+	}
+	if cbErr != nil && !errors.Is(cbErr, Stop) {
+		return cbErr
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/xtsync/xtsync/graphsim"
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+// graphsimLimits is a budget with a burst of one, so the second request
+// inside the interval is throttled.
+func graphsimLimits(writesPerMinute, readsPerMinute int) graphsim.Limits {
+	return graphsim.Limits{WritesPerMinute: writesPerMinute, ReadsPerMinute: readsPerMinute, Burst: 1}
+}
+
+func TestThrottledWritesRetriedAfterRetryAfter(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(1))
+	ctx := testCtx(t)
+	id := onlyUserID(t, s.client)
+	// One write per second: back-to-back PATCHes get 429 Retry-After: 1.
+	require.NoError(t, s.srv.SetLimits(s.tenant.ID, graphsimLimits(60, -1)))
+
+	start := time.Now()
+	for i := range 3 {
+		require.NoError(t, s.client.UpdateUser(ctx, id, graph.Attributes{"jobTitle": fmt.Sprint("t", i)}))
+	}
+	elapsed := time.Since(start)
+
+	st := s.srv.Stats(s.tenant.ID)
+	require.Positive(t, st.Throttled, "graphsim answered 429")
+	require.Positive(t, s.client.Retries(), "the SDK retry handler retried")
+	require.GreaterOrEqual(t, elapsed, 1900*time.Millisecond, "the SDK waited Retry-After between writes")
+	u, err := s.client.GetUser(ctx, id, "jobTitle")
+	require.NoError(t, err)
+	require.Equal(t, "t2", u.Attributes["jobTitle"])
+}
+
+func TestThrottledSurfacesWhenRetriesOff(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(1), withRetries(-1))
+	ctx := testCtx(t)
+	id := onlyUserID(t, s.client)
+	require.NoError(t, s.srv.SetLimits(s.tenant.ID, graphsimLimits(2, -1)))
+
+	require.NoError(t, s.client.UpdateUser(ctx, id, graph.Attributes{"jobTitle": "a"}))
+	err := s.client.UpdateUser(ctx, id, graph.Attributes{"jobTitle": "b"})
+	ge := requireGraphError(t, err, http.StatusTooManyRequests, "TooManyRequests")
+	require.True(t, graph.IsThrottled(err))
+	require.True(t, graph.IsTransient(err))
+	require.GreaterOrEqual(t, ge.RetryAfter, 20*time.Second)
+	require.Zero(t, s.client.Retries())
+}
+
+func TestServerFaultsRetried(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(5), withRetries(5))
+	ctx := testCtx(t)
+	id := onlyUserID(t, s.client)
+	require.NoError(t, s.srv.SetLimits(s.tenant.ID, graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1, FaultRate: 0.3}))
+
+	var failed []error
+	for range 15 {
+		if _, err := s.client.GetUser(ctx, id); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	st := s.srv.Stats(s.tenant.ID)
+	require.Positive(t, st.Faults)
+	require.Positive(t, s.client.Retries(), "503 and 504 are retried by the SDK")
+	// The SDK retries 429, 503 and 504 only; a 500 reaches the caller,
+	// typed and marked transient for the writer's own retry.
+	for _, err := range failed {
+		ge := requireGraphError(t, err, http.StatusInternalServerError, "")
+		require.True(t, graph.IsTransient(ge))
+	}
+	require.Less(t, len(failed), 15)
+}

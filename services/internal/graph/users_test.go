@@ -1,0 +1,142 @@
+package graph_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+func TestListUsersPagesThroughAll(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(2500))
+	ctx := testCtx(t)
+
+	seen := map[string]bool{}
+	before := s.srv.Stats(s.tenant.ID).Reads
+	err := s.client.ListUsers(ctx, graph.Query{Top: 999, Select: []string{"id", "displayName", "userPrincipalName"}},
+		func(u graph.User) error {
+			require.NotEmpty(t, u.ID)
+			require.False(t, seen[u.ID], "duplicate %s", u.ID)
+			seen[u.ID] = true
+			require.NotEmpty(t, u.UserPrincipalName)
+			return nil
+		})
+	require.NoError(t, err)
+	require.Len(t, seen, 2500)
+	// 2500 users at 999 a page: three GETs, the page iterator following
+	// @odata.nextLink twice.
+	require.EqualValues(t, 3, s.srv.Stats(s.tenant.ID).Reads-before)
+}
+
+func TestListUsersStopEarly(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(50))
+	n := 0
+	err := s.client.ListUsers(testCtx(t), graph.Query{Top: 10}, func(graph.User) error {
+		n++
+		if n == 15 {
+			return graph.Stop
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, 15, n)
+}
+
+func TestSelectAndFilter(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(30))
+	ctx := testCtx(t)
+
+	var all []graph.User
+	require.NoError(t, s.client.ListUsers(ctx, graph.Query{}, func(u graph.User) error {
+		all = append(all, u)
+		return nil
+	}))
+	require.NotEmpty(t, all)
+	target := all[3]
+
+	// $select returns only what was asked (plus id, as Graph does).
+	u, err := s.client.GetUser(ctx, target.ID, "displayName", "userPrincipalName")
+	require.NoError(t, err)
+	require.Equal(t, target.DisplayName, u.DisplayName)
+	require.Equal(t, target.UserPrincipalName, u.UserPrincipalName)
+	require.Empty(t, u.Mail)
+	for k := range u.Attributes {
+		require.Contains(t, []string{"id", "displayName", "userPrincipalName", "@odata.type"}, k)
+	}
+
+	// $filter by equality, as the writer matches existing users.
+	found, err := s.client.FindUsers(ctx, "userPrincipalName eq '"+target.UserPrincipalName+"'", "id", "userPrincipalName")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	require.Equal(t, target.ID, found[0].ID)
+
+	found, err = s.client.FindUsers(ctx, "startswith(displayName,'"+strings.ReplaceAll(target.DisplayName[:3], "'", "''")+"')")
+	require.NoError(t, err)
+	require.NotEmpty(t, found)
+	for _, f := range found {
+		require.True(t, strings.HasPrefix(strings.ToLower(f.DisplayName), strings.ToLower(target.DisplayName[:3])))
+	}
+}
+
+func TestUserLifecycle(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	ctx := testCtx(t)
+	upn := "ada@" + s.tenant.Domain
+
+	created, err := s.client.CreateUser(ctx, graph.Attributes{
+		"accountEnabled":    true,
+		"displayName":       "Ada Lovelace",
+		"mailNickname":      "ada",
+		"userPrincipalName": upn,
+		"department":        "Engines",
+		"passwordProfile":   map[string]any{"password": "Xy!12345678", "forceChangePasswordNextSignIn": false},
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, created.ID)
+	require.Equal(t, upn, created.UserPrincipalName)
+
+	// PATCH only what changed; a nil clears a property.
+	require.NoError(t, s.client.UpdateUser(ctx, created.ID, graph.Attributes{"jobTitle": "Analyst", "department": nil}))
+	got, err := s.client.GetUser(ctx, created.ID, "id", "jobTitle", "department", "displayName")
+	require.NoError(t, err)
+	require.Equal(t, "Analyst", got.Attributes["jobTitle"])
+	require.Equal(t, "Ada Lovelace", got.DisplayName)
+	v, present := got.Attributes["department"]
+	require.True(t, present, "a selected null property is kept as nil")
+	require.Nil(t, v)
+
+	// A second create with the same UPN conflicts.
+	_, err = s.client.CreateUser(ctx, graph.Attributes{
+		"accountEnabled": true, "displayName": "Dup", "mailNickname": "ada2", "userPrincipalName": upn,
+		"passwordProfile": map[string]any{"password": "Xy!12345678"},
+	})
+	requireGraphError(t, err, http.StatusBadRequest, "Request_BadRequest")
+
+	require.NoError(t, s.client.DeleteUser(ctx, created.ID))
+	_, err = s.client.GetUser(ctx, created.ID)
+	requireGraphError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
+	require.True(t, graph.IsNotFound(err))
+}
+
+// requireGraphError asserts err is a mapped *graph.Error with the status and
+// Graph code, carrying a request id.
+func requireGraphError(t *testing.T, err error, status int, code string) *graph.Error {
+	t.Helper()
+	require.Error(t, err)
+	var ge *graph.Error
+	require.ErrorAs(t, err, &ge, "%v", err)
+	require.Equal(t, status, ge.Status, "%v", err)
+	if code != "" {
+		require.Equal(t, code, ge.Code, "%v", err)
+	}
+	require.NotEmpty(t, ge.Message)
+	require.NotEmpty(t, ge.RequestID)
+	return ge
+}
