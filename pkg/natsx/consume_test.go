@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
@@ -117,9 +118,9 @@ func TestConsumeSettlesByHandlerResult(t *testing.T) {
 			)
 			runConsume(t, e.consumer(natsx.StreamChanges, natsx.TransformerConsumer(0)), func(ctx context.Context, m *natsx.Msg) error {
 				var sc eventsv1.SourceChange
-				require.NoError(t, m.Unmarshal(&sc))
-				require.Equal(t, "cfg1", sc.GetConfigurationId())
-				require.EqualValues(t, rec.see(m), m.NumDelivered())
+				assert.NoError(t, m.Unmarshal(&sc))
+				assert.Equal(t, "cfg1", sc.GetConfigurationId())
+				assert.EqualValues(t, rec.see(m), m.NumDelivered())
 				return tt.handler(int(m.NumDelivered()))
 			}, natsx.ConsumeOptions{
 				RetryDelay: func(uint64) time.Duration { return 50 * time.Millisecond },
