@@ -152,10 +152,14 @@ func (t *Tenant) routeDirectory(rc *reqCtx) *response {
 	switch {
 	case len(s) == 2 && rc.method == http.MethodGet:
 		return errResponse(errBadRequest("Type cast is required for this request: use /directory/deletedItems/microsoft.graph.user or microsoft.graph.group."))
-	case len(s) == 3 && rc.method == http.MethodGet && (s[2] == "microsoft.graph.user" || s[2] == "microsoft.graph.group"):
-		return t.listDeleted(rc, s[2] == "microsoft.graph.group")
+	case len(s) == 3 && rc.method == http.MethodGet && isCast(s[2]):
+		k, _ := castKind(s[2])
+		return t.listDeleted(rc, k == kindGroup)
 	case len(s) == 3 && rc.method == http.MethodGet:
-		return t.getDeleted(rc, s[2])
+		return t.getDeleted(rc, s[2], 0)
+	case len(s) == 4 && rc.method == http.MethodGet && isCast(s[3]):
+		k, _ := castKind(s[3])
+		return t.getDeleted(rc, s[2], k)
 	case len(s) == 3 && rc.method == http.MethodDelete:
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -172,6 +176,12 @@ func (t *Tenant) routeDirectory(rc *reqCtx) *response {
 		return t.renderDirEntity(rc, s[2])
 	}
 	return errResponse(errMethod(rc.method))
+}
+
+// isCast reports a user or group type-cast segment.
+func isCast(seg string) bool {
+	_, ok := castKind(seg)
+	return ok
 }
 
 // renderDirEntity renders a live or deleted object as a directoryObject.
@@ -191,10 +201,12 @@ func (t *Tenant) renderDirEntity(rc *reqCtx, id string) *response {
 	return errResponse(errNotFound(id))
 }
 
-func (t *Tenant) getDeleted(rc *reqCtx, id string) *response {
+func (t *Tenant) getDeleted(rc *reqCtx, id string, cast objKind) *response {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if t.st.deletedUsers[id] == nil && t.st.deletedGroups[id] == nil {
+	_, isUser := t.st.deletedUsers[id]
+	_, isGroup := t.st.deletedGroups[id]
+	if (!isUser && !isGroup) || (cast == kindUser && !isUser) || (cast == kindGroup && !isGroup) {
 		return errResponse(errNotFound(id))
 	}
 	return t.renderDirEntity(rc, id)

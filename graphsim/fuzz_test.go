@@ -78,6 +78,11 @@ func FuzzGraphRequest(f *testing.F) {
 	seeds := []struct{ method, path, query, body string }{
 		{"GET", "/users", "$top=3&$select=id,displayName&$filter=startswith(displayName,'A')", ""},
 		{"GET", "/users/" + uid, "$select=manager", ""},
+		{"GET", "/users/" + uid + "/memberOf", "", ""},
+		{"GET", "/users/" + uid + "/memberOf/graph.group/$count", "", ""},
+		{"GET", "/groups/" + gid + "/members/graph.user", "$top=2", ""},
+		{"DELETE", "/groups/" + gid + "/members/$ref", "@id=https://x/directoryObjects/" + uid, ""},
+		{"GET", "/directory/deletedItems/graph.user", "", ""},
 		{"PATCH", "/users/" + uid, "", `{"department":"x","businessPhones":null}`},
 		{"POST", "/users", "", `{"accountEnabled":true}`},
 		{"GET", "/users/delta", "$deltatoken=latest", ""},

@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -136,4 +137,35 @@ func TestDeletedItemsRetention(t *testing.T) {
 	require.Equal(t, 0, s.ten.DeletedCount())
 	// A UPN freed by the purge can be reused.
 	s.createUser("old")
+}
+
+// TestSDKPathForms covers the URL shapes msgraph-sdk-go generates: short
+// type casts (graph.user) and member removal by @id.
+func TestSDKPathForms(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	u := s.createUser("u")
+	gid, sub := s.createGroup("g"), s.createGroup("sub")
+	for _, id := range []string{u, sub} {
+		require.Equal(t, 204, s.do("POST", "/groups/"+gid+"/members/$ref",
+			map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + id}).status)
+	}
+	r := s.do("GET", "/groups/"+gid+"/members/graph.user", nil)
+	require.Equal(t, 200, r.status, "%s", r.raw)
+	require.Len(t, r.values(), 1)
+	r = s.do("GET", "/groups/"+gid+"/members/microsoft.graph.group/$count", nil, "ConsistencyLevel: eventual")
+	require.Equal(t, "1", string(r.raw))
+	r = s.do("GET", "/users/"+u+"/memberOf/graph.group?$select=id", nil)
+	require.Equal(t, 200, r.status)
+	require.Len(t, r.values(), 1)
+	r = s.do("GET", "/users/"+u+"/memberOf/$count", nil, "ConsistencyLevel: eventual")
+	require.Equal(t, "1", string(r.raw))
+	r = s.do("DELETE", "/groups/"+gid+"/members/$ref?@id="+url.QueryEscape("https://graph.microsoft.com/v1.0/directoryObjects/"+u), nil)
+	require.Equal(t, 204, r.status, "%s", r.raw)
+	require.Equal(t, 204, s.do("DELETE", "/users/"+u, nil).status)
+	r = s.do("GET", "/directory/deletedItems/graph.user", nil)
+	require.Len(t, r.values(), 1)
+	require.Equal(t, 200, s.do("GET", "/directory/deletedItems/"+u+"/graph.user", nil).status)
+	require.Equal(t, 404, s.do("GET", "/directory/deletedItems/"+u+"/graph.group", nil).status)
+	require.Equal(t, 0, len(s.do("GET", "/directory/deletedItems/graph.group", nil).values()))
 }

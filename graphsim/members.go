@@ -120,7 +120,16 @@ func (t *Tenant) routeMembers(rc *reqCtx, gid string, rest []string) *response {
 			return errResponse(errNotFound(gid))
 		}
 		return t.dirObjectPage(rc, "members:"+gid, g.Members)
-	case len(rest) == 1 && rest[0] == "$count" && rc.method == http.MethodGet:
+	case len(rest) == 1 && isCast(rest[0]) && rc.method == http.MethodGet:
+		k, _ := castKind(rest[0])
+		t.mu.RLock()
+		defer t.mu.RUnlock()
+		g := t.st.groups[gid]
+		if g == nil {
+			return errResponse(errNotFound(gid))
+		}
+		return t.dirObjectPage(rc, "members:"+rest[0]+":"+gid, t.st.filterKind(g.Members, k))
+	case (len(rest) == 1 && rest[0] == "$count" || len(rest) == 2 && isCast(rest[0]) && rest[1] == "$count") && rc.method == http.MethodGet:
 		if !strings.EqualFold(rc.header.Get("ConsistencyLevel"), "eventual") {
 			return errResponse(errNeedsAdvanced("Raw count (/$count)"))
 		}
@@ -130,7 +139,18 @@ func (t *Tenant) routeMembers(rc *reqCtx, gid string, rest []string) *response {
 		if g == nil {
 			return errResponse(errNotFound(gid))
 		}
-		return &response{status: 200, body: strconv.AppendInt(nil, int64(len(g.Members)), 10), text: true}
+		ids := g.Members
+		if k, ok := castKind(rest[0]); ok {
+			ids = t.st.filterKind(ids, k)
+		}
+		return &response{status: 200, body: strconv.AppendInt(nil, int64(len(ids)), 10), text: true}
+	case len(rest) == 1 && rest[0] == "$ref" && rc.method == http.MethodDelete:
+		// msgraph-sdk-go removes members as DELETE members/$ref?@id={url}.
+		id, ok := refID(rc.query.Get("@id"))
+		if !ok {
+			return errResponse(errBadRequest("Invalid object identifier '" + rc.query.Get("@id") + "'."))
+		}
+		return t.removeMemberRef(rc, gid, id)
 	case len(rest) == 1 && rest[0] == "$ref" && rc.method == http.MethodPost:
 		return t.addMemberRef(rc, gid)
 	case len(rest) == 2 && rest[1] == "$ref" && rc.method == http.MethodDelete:
@@ -190,10 +210,14 @@ func (t *Tenant) removeMemberRef(rc *reqCtx, gid, mid string) *response {
 	return noContent()
 }
 
-// userMemberOf serves /users/{id}/memberOf (direct groups).
-func (t *Tenant) userMemberOf(rc *reqCtx, key string) *response {
+// userMemberOf serves /users/{id}/memberOf[/graph.group][/$count]
+// (direct groups).
+func (t *Tenant) userMemberOf(rc *reqCtx, key string, rest []string) *response {
 	if rc.method != http.MethodGet {
 		return errResponse(errMethod(rc.method))
+	}
+	if len(rest) > 0 && rest[0] != "$count" && !isCast(rest[0]) || len(rest) == 2 && rest[1] != "$count" || len(rest) > 2 {
+		return errResponse(errNoRoute(rc.method, rest[len(rest)-1]))
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -201,7 +225,19 @@ func (t *Tenant) userMemberOf(rc *reqCtx, key string) *response {
 	if u == nil {
 		return errResponse(errNotFound(key))
 	}
-	return t.dirObjectPage(rc, "memberOf:"+u.ID, groupIDs(t.st.groupsOf(u.ID)))
+	ids := groupIDs(t.st.groupsOf(u.ID))
+	if len(rest) > 0 && isCast(rest[0]) {
+		if k, _ := castKind(rest[0]); k != kindGroup {
+			ids = nil
+		}
+	}
+	if len(rest) > 0 && rest[len(rest)-1] == "$count" {
+		if !strings.EqualFold(rc.header.Get("ConsistencyLevel"), "eventual") {
+			return errResponse(errNeedsAdvanced("Raw count (/$count)"))
+		}
+		return &response{status: 200, body: strconv.AppendInt(nil, int64(len(ids)), 10), text: true}
+	}
+	return t.dirObjectPage(rc, "memberOf:"+u.ID, ids)
 }
 
 func (t *Tenant) groupMemberOf(rc *reqCtx, gid string) *response {

@@ -52,6 +52,17 @@ func formatGUID(b [16]byte) string {
 // ServeHTTP dispatches OAuth, admin and Graph requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer drain(r.Body)
+	defer func() {
+		// A handler bug must not kill the connection without a Graph
+		// answer; fuzzing hunts these, this is the backstop.
+		if v := recover(); v != nil {
+			s.log.Error("graphsim handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+			rc := &reqCtx{now: s.now(), reqID: newRequestID()}
+			rc.clientReqID = rc.reqID
+			s.write(w, rc, errResponse(&gerror{status: http.StatusInternalServerError, code: codeInternalError,
+				message: "An internal server error occurred."}))
+		}
+	}()
 	p := r.URL.Path
 	switch {
 	case p == "/v1.0" || strings.HasPrefix(p, "/v1.0/"):

@@ -73,6 +73,29 @@ func newStore() *store {
 	}
 }
 
+// castKind parses an OData type-cast segment as msgraph-sdk-go ("graph.user")
+// and Graph's docs ("microsoft.graph.user") write it.
+func castKind(seg string) (objKind, bool) {
+	switch strings.TrimPrefix(strings.TrimPrefix(seg, "microsoft."), "graph.") {
+	case "user":
+		return kindUser, strings.Contains(seg, "graph.")
+	case "group":
+		return kindGroup, strings.Contains(seg, "graph.")
+	}
+	return 0, false
+}
+
+// filterKind keeps the ids of live objects of kind k.
+func (st *store) filterKind(ids []string, k objKind) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if st.kindOf(id) == k {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // head is the seq of the latest change (0 before any).
 func (st *store) head() uint64 { return uint64(len(st.log)) }
 

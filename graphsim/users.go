@@ -46,8 +46,8 @@ func (t *Tenant) routeUsers(rc *reqCtx) *response {
 		return errResponse(errMethod(rc.method))
 	case len(s) >= 3 && s[2] == "manager":
 		return t.routeManager(rc, s[1], s[3:])
-	case len(s) == 3 && s[2] == "memberOf":
-		return t.userMemberOf(rc, s[1])
+	case len(s) >= 3 && s[2] == "memberOf":
+		return t.userMemberOf(rc, s[1], s[3:])
 	}
 	return errResponse(errNoRoute(rc.method, s[len(s)-1]))
 }
