@@ -27,6 +27,8 @@ type env struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	cfg natsx.TopologyConfig
+
+	syncAlways bool
 }
 
 // testTopology is small and quick to redeliver: 2 shards, 1s ack waits.
@@ -42,7 +44,14 @@ func testTopology() natsx.TopologyConfig {
 
 func newEnv(t testing.TB, mutate ...func(*natsx.TopologyConfig)) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), cfg: testTopology()}
+	return newEnvSync(t, true, mutate...)
+}
+
+// newEnvSync chooses whether the server fsyncs every write (SyncAlways, what
+// deployments run) or JetStream's default interval.
+func newEnvSync(t testing.TB, syncAlways bool, mutate ...func(*natsx.TopologyConfig)) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), cfg: testTopology(), syncAlways: syncAlways}
 	for _, m := range mutate {
 		m(&e.cfg)
 	}
@@ -57,7 +66,7 @@ func newEnv(t testing.TB, mutate ...func(*natsx.TopologyConfig)) *env {
 
 // start (re)starts the server on the same store; port 0 picks one.
 func (e *env) start(port int) {
-	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: e.dir, Port: port, SyncAlways: true})
+	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: e.dir, Port: port, SyncAlways: e.syncAlways})
 	require.NoError(e.t, err)
 	e.srv = srv
 	e.t.Cleanup(func() {
