@@ -212,14 +212,15 @@ func (t *Tenant) getDeleted(rc *reqCtx, id string, cast objKind) *response {
 	return t.renderDirEntity(rc, id)
 }
 
-// listDeleted lists deleted users or groups, oldest deletion first, from
-// a snapshot paged by offset.
+// listDeleted lists deleted users or groups (oldest deletion first unless
+// $orderby says otherwise) from a snapshot paged by offset. Like Graph, the
+// default property set omits deletedDateTime: ask with $select.
 func (t *Tenant) listDeleted(rc *reqCtx, groups bool) *response {
 	byDeletion := &odata.OrderBy{Property: "deletedDateTime"}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if groups {
-		o, e := parseListOpts(rc, groupSchema)
+		o, e := parseListOpts(rc, groupSchema, "displayName")
 		if e != nil {
 			return errResponse(e)
 		}
@@ -227,11 +228,13 @@ func (t *Tenant) listDeleted(rc *reqCtx, groups bool) *response {
 		for _, g := range t.st.deletedGroups {
 			list.push(g, uint64(len(list.entries)+1))
 		}
-		o.orderBy = byDeletion
-		return listPage(rc, pageSpec[Group]{kind: "deletedGroups", context: "directoryObjects/microsoft.graph.group",
+		if o.orderBy == nil {
+			o.orderBy = byDeletion
+		}
+		return listPage(rc, pageSpec[Group]{kind: "deletedGroups", context: "groups",
 			sch: groupSchema, list: &list, id: func(g *Group) string { return g.ID }}, o)
 	}
-	o, e := parseListOpts(rc, userSchema)
+	o, e := parseListOpts(rc, userSchema, "displayName", "userPrincipalName")
 	if e != nil {
 		return errResponse(e)
 	}
@@ -239,7 +242,9 @@ func (t *Tenant) listDeleted(rc *reqCtx, groups bool) *response {
 	for _, u := range t.st.deletedUsers {
 		list.push(u, uint64(len(list.entries)+1))
 	}
-	o.orderBy = byDeletion
-	return listPage(rc, pageSpec[User]{kind: "deletedUsers", context: "directoryObjects/microsoft.graph.user",
+	if o.orderBy == nil {
+		o.orderBy = byDeletion
+	}
+	return listPage(rc, pageSpec[User]{kind: "deletedUsers", context: "users",
 		sch: userSchema, list: &list, id: func(u *User) string { return u.ID }}, o)
 }
