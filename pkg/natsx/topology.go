@@ -75,7 +75,6 @@ func Streams(cfg TopologyConfig) []jetstream.StreamConfig {
 			Storage:    jetstream.FileStorage,
 			Replicas:   cfg.Replicas,
 			Duplicates: cfg.DuplicateWindow,
-			DenyDelete: true,
 		}
 	}
 	cycles := work(StreamCycles, "cycle commands: scheduler -> reader, reader -> synclog", []string{subjCycles + ".*.*"}, jetstream.InterestPolicy)
@@ -104,6 +103,7 @@ func Streams(cfg TopologyConfig) []jetstream.StreamConfig {
 		work(StreamIntents, "write intents: transformer -> writer, sharded by object id", []string{subjIntents + ".*.*.*"}, jetstream.WorkQueuePolicy),
 		work(StreamOutcomes, "write outcomes: writer -> synclog", []string{subjOutcomes + ".*"}, jetstream.InterestPolicy),
 		logs,
+		deadLetterStream(cfg),
 	}
 }
 
@@ -121,9 +121,11 @@ func Consumers(cfg TopologyConfig) []ConsumerSpec {
 			MaxAckPending: t.MaxAckPending,
 			Replicas:      cfg.Replicas,
 		}
-		if len(filters) == 1 {
+		switch len(filters) {
+		case 0: // the whole stream
+		case 1:
 			c.FilterSubject = filters[0]
-		} else {
+		default:
 			c.FilterSubjects = filters
 		}
 		return c
@@ -133,6 +135,7 @@ func Consumers(cfg TopologyConfig) []ConsumerSpec {
 			subjCycles+".*."+CycleVerbStart, subjCycles+".*."+CycleVerbStop)},
 		{StreamCycles, durable(ConsumerSynclogCycles, "synclog: every cycle event", cfg.Cycles, subjCycles+".>")},
 		{StreamOutcomes, durable(ConsumerSynclogOutcomes, "synclog: write outcomes", cfg.Synclog, subjOutcomes+".>")},
+		{StreamDeadLetters, durable(ConsumerDeadLetters, "synclog: messages that exhausted their deliveries", cfg.Synclog)},
 	}
 	for k := range cfg.ChangeShards {
 		specs = append(specs, ConsumerSpec{StreamChanges, durable(TransformerConsumer(k), "transformer: change shard "+strconv.Itoa(k), cfg.Transformer, changeShardFilter(k))})

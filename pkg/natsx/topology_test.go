@@ -24,11 +24,12 @@ func TestEnsureTopologyIsIdempotentAndUpdates(t *testing.T) {
 		names[info.Config.Name] = info.Config.Retention
 	}
 	require.Equal(t, map[string]jetstream.RetentionPolicy{
-		natsx.StreamCycles:   jetstream.InterestPolicy,
-		natsx.StreamChanges:  jetstream.WorkQueuePolicy,
-		natsx.StreamIntents:  jetstream.WorkQueuePolicy,
-		natsx.StreamOutcomes: jetstream.InterestPolicy,
-		natsx.StreamLogs:     jetstream.LimitsPolicy,
+		natsx.StreamCycles:      jetstream.InterestPolicy,
+		natsx.StreamChanges:     jetstream.WorkQueuePolicy,
+		natsx.StreamIntents:     jetstream.WorkQueuePolicy,
+		natsx.StreamOutcomes:    jetstream.InterestPolicy,
+		natsx.StreamLogs:        jetstream.LimitsPolicy,
+		natsx.StreamDeadLetters: jetstream.WorkQueuePolicy,
 	}, names)
 
 	tests := []struct {
