@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -148,27 +149,51 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 }
 
 // newHTTPClient wraps the caller's transport in the Graph SDK's default
-// middleware, replacing only the retry handler to apply MaxRetries and count
-// retries.
+// middleware, with two changes. The retry handler gets MaxRetries and a
+// retry counter. And the order is fixed: kiota-http-go builds its defaults
+// from a map, so the order differs per process, and when the retry handler
+// happens to sit outside the compression handler a retried POST/PATCH is
+// resent with its original, uncompressed body under the compressed
+// request's "Content-Encoding: gzip" header (the compression handler
+// rewrites a shallow copy made by req.WithContext, whose Header map is
+// shared). Compression therefore goes outside retry.
 func (c *Client) newHTTPClient() *http.Client {
 	opts := msgraphsdk.GetDefaultClientOptions()
-	mws := msgraphgocore.GetDefaultMiddlewaresWithOptions(&opts)
-	for i, mw := range mws {
-		if _, ok := mw.(*khttp.RetryHandler); ok {
-			mws[i] = khttp.NewRetryHandlerWithOptions(c.retryOptions())
+	var first, rest []khttp.Middleware
+	for _, mw := range msgraphgocore.GetDefaultMiddlewaresWithOptions(&opts) {
+		switch mw.(type) {
+		case *khttp.RetryHandler:
+			rest = append(rest, khttp.NewRetryHandlerWithOptions(c.retryOptions()))
+		case *khttp.CompressionHandler:
+			first = append(first, mw)
+		default:
+			rest = append(rest, mw)
 		}
 	}
+	sort.SliceStable(rest, func(i, j int) bool { return middlewareRank(rest[i]) < middlewareRank(rest[j]) })
 	c.base = c.cfg.HTTPClient.Transport
 	if c.base == nil {
 		c.base = khttp.GetDefaultTransport()
 	}
 	return &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(c.base, mws...),
+		Transport: khttp.NewCustomTransportWithParentTransport(c.base, append(first, rest...)...),
 		Timeout:   c.cfg.Timeout,
 		// The SDK's redirect middleware follows redirects itself.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Jar:           c.cfg.HTTPClient.Jar,
 	}
+}
+
+// middlewareRank puts retry before redirect so a redirected request is
+// retried as a whole; the rest keep the SDK's relative order.
+func middlewareRank(mw khttp.Middleware) int {
+	switch mw.(type) {
+	case *khttp.RetryHandler:
+		return 1
+	case *khttp.RedirectHandler:
+		return 2
+	}
+	return 3
 }
 
 func (c *Client) retryOptions() khttp.RetryHandlerOptions {

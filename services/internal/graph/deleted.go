@@ -24,7 +24,7 @@ func (c *Client) ListDeletedUsers(ctx context.Context, q Query, fn func(User) er
 	}
 	err = iterate(ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, q.headers(),
 		func(m models.Userable) error {
-			u, err := userFromModel(m)
+			u, err := userFromModel(m, q.Select...)
 			if err != nil {
 				return err
 			}
@@ -50,7 +50,7 @@ func (c *Client) ListDeletedGroups(ctx context.Context, q Query, fn func(Group) 
 	}
 	err = iterate(ctx, c, resp, models.CreateGroupCollectionResponseFromDiscriminatorValue, q.headers(),
 		func(m models.Groupable) error {
-			g, err := groupFromModel(m)
+			g, err := groupFromModel(m, q.Select...)
 			if err != nil {
 				return err
 			}

@@ -22,7 +22,7 @@ func (c *Client) ListGroups(ctx context.Context, q Query, fn func(Group) error) 
 	}
 	err = iterate(ctx, c, resp, models.CreateGroupCollectionResponseFromDiscriminatorValue, q.headers(),
 		func(m models.Groupable) error {
-			g, err := groupFromModel(m)
+			g, err := groupFromModel(m, q.Select...)
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ func (c *Client) GetGroup(ctx context.Context, id string, selectProps ...string)
 	if err != nil {
 		return Group{}, wrap("get group "+id, err)
 	}
-	return groupFromModel(m)
+	return groupFromModel(m, selectProps...)
 }
 
 // CreateGroup creates a group from Graph-named attributes; a static

@@ -89,7 +89,8 @@ func TestDeleteRestorePermanentlyDelete(t *testing.T) {
 func deletedUserIDs(t *testing.T, c *graph.Client) []string {
 	t.Helper()
 	var ids []string
-	require.NoError(t, c.ListDeletedUsers(testCtx(t), graph.Query{}, func(u graph.User) error {
+	// Like Graph, the default user property set lacks deletedDateTime.
+	require.NoError(t, c.ListDeletedUsers(testCtx(t), graph.Query{Select: []string{"id", "deletedDateTime"}}, func(u graph.User) error {
 		require.NotNil(t, u.DeletedDateTime)
 		ids = append(ids, u.ID)
 		return nil

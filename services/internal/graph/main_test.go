@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +53,20 @@ func withGroups(n int) simOpt { return func(s *graphsim.TenantSpec, _ *graph.Con
 func withRetries(n int) simOpt {
 	return func(_ *graphsim.TenantSpec, c *graph.Config) { c.MaxRetries = n }
 }
+func withLogger(t *testing.T) simOpt {
+	return func(_ *graphsim.TenantSpec, c *graph.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
+
+// tWriter sends log lines to the test's log.
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
 func withLimits(l graphsim.Limits) simOpt {
 	return func(s *graphsim.TenantSpec, _ *graph.Config) { s.Limits = l }
 }

@@ -3,11 +3,10 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
+	"strings"
 	"time"
 
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
-	"github.com/microsoft/kiota-abstractions-go/store"
 	jsonser "github.com/microsoft/kiota-serialization-json-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
@@ -63,11 +62,14 @@ type MemberChange struct {
 	Removed bool
 }
 
-func userFromModel(m models.Userable) (User, error) {
+// userFromModel converts an SDK user; selected is the $select of the
+// request, if any.
+func userFromModel(m models.Userable, selected ...string) (User, error) {
 	attrs, err := attributesOf(m)
 	if err != nil {
 		return User{}, err
 	}
+	attrs = withSelected(attrs, selected)
 	return User{
 		ID:                deref(m.GetId()),
 		UserPrincipalName: deref(m.GetUserPrincipalName()),
@@ -81,11 +83,12 @@ func userFromModel(m models.Userable) (User, error) {
 	}, nil
 }
 
-func groupFromModel(m models.Groupable) (Group, error) {
+func groupFromModel(m models.Groupable, selected ...string) (Group, error) {
 	attrs, err := attributesOf(m)
 	if err != nil {
 		return Group{}, err
 	}
+	attrs = withSelected(attrs, selected)
 	return Group{
 		ID:              deref(m.GetId()),
 		DisplayName:     deref(m.GetDisplayName()),
@@ -101,8 +104,9 @@ func groupFromModel(m models.Groupable) (Group, error) {
 
 // attributesOf renders a model back to Graph's JSON names with the plain
 // kiota JSON writer (no backing-store proxy, so every value is written, not
-// only changed ones), then adds explicit nulls: the backing store
-// remembers properties Graph sent as null, which the writer skips.
+// only changed ones). Properties Graph sent as null are absent: the
+// generated deserializers skip nil values, so a model cannot tell null from
+// missing; withSelected restores them for $select responses.
 func attributesOf(p absser.Parsable) (Attributes, error) {
 	w := jsonser.NewJsonSerializationWriter()
 	defer w.Close()
@@ -117,19 +121,35 @@ func attributesOf(p absser.Parsable) (Attributes, error) {
 	if err := json.Unmarshal(raw, &attrs); err != nil {
 		return nil, fmt.Errorf("decode %T: %w", p, err)
 	}
-	if bs, ok := p.(store.BackedModel); ok && bs.GetBackingStore() != nil {
-		for k, v := range bs.GetBackingStore().Enumerate() {
-			if _, seen := attrs[k]; !seen && k != "additionalData" && isNil(v) {
-				attrs[k] = nil
-			}
+	// OData annotations (@odata.type, @odata.context, @removed) describe
+	// the payload, not the object.
+	for k := range attrs {
+		if strings.HasPrefix(k, "@") {
+			delete(attrs, k)
 		}
 	}
+	// Unknown properties (extension attributes) keep their nulls.
 	for k, v := range additionalData(p) {
-		if _, seen := attrs[k]; !seen && v == nil {
+		if _, seen := attrs[k]; !seen && v == nil && !strings.HasPrefix(k, "@") {
 			attrs[k] = nil
 		}
 	}
 	return attrs, nil
+}
+
+// withSelected marks selected properties that Graph returned as null (and
+// the SDK therefore dropped) as present with a nil value: for a $select
+// response, absent means null.
+func withSelected(attrs Attributes, selected []string) Attributes {
+	for _, k := range selected {
+		if k == "*" || strings.Contains(k, "/") {
+			continue
+		}
+		if _, ok := attrs[k]; !ok {
+			attrs[k] = nil
+		}
+	}
+	return attrs
 }
 
 func additionalData(p absser.Parsable) map[string]any {
@@ -137,18 +157,6 @@ func additionalData(p absser.Parsable) map[string]any {
 		return h.GetAdditionalData()
 	}
 	return nil
-}
-
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
-		return rv.IsNil()
-	}
-	return false
 }
 
 // plain turns kiota's raw additional-data values (pointers to primitives,
@@ -194,17 +202,19 @@ func derefAny[T any](p *T) any {
 
 // userModel carries an attribute bag in a request body. Everything goes in
 // AdditionalData, which the SDK writes verbatim (nil as null), so PATCH sends
-// exactly the given properties.
+// exactly the given properties plus the model's "@odata.type". Do not
+// SetOdataType(nil) to drop it: the backing store then serializes the nil
+// under its Go-side key as "odataType": null, which Graph rejects.
 func userModel(attrs Attributes) models.Userable {
 	m := models.NewUser()
-	m.SetOdataType(nil) // Graph infers the type from the URL
+
 	m.SetAdditionalData(map[string]any(attrs))
 	return m
 }
 
 func groupModel(attrs Attributes) models.Groupable {
 	m := models.NewGroup()
-	m.SetOdataType(nil)
+
 	m.SetAdditionalData(map[string]any(attrs))
 	return m
 }

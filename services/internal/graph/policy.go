@@ -44,7 +44,7 @@ func (c *Client) GetDefaultPolicy(ctx context.Context) (Attributes, error) {
 // attributes, e.g. {"automaticUserConsentSettings": {"inboundAllowed": true}}.
 func (c *Client) UpdateDefaultPolicy(ctx context.Context, patch Attributes) error {
 	m := models.NewCrossTenantAccessPolicyConfigurationDefault()
-	m.SetOdataType(nil)
+
 	m.SetAdditionalData(map[string]any(patch))
 	if _, err := c.ctap().DefaultEscaped().Patch(ctx, m, nil); err != nil {
 		return wrap("update default cross-tenant policy", err)
@@ -65,7 +65,7 @@ func (c *Client) GetPartnerPolicy(ctx context.Context, tenantID string) (Partner
 // CreatePartnerPolicy adds a partner entry with Graph-named attributes.
 func (c *Client) CreatePartnerPolicy(ctx context.Context, tenantID string, attrs Attributes) (PartnerPolicy, error) {
 	m := models.NewCrossTenantAccessPolicyConfigurationPartner()
-	m.SetOdataType(nil)
+
 	m.SetTenantId(&tenantID)
 	m.SetAdditionalData(map[string]any(attrs))
 	out, err := c.ctap().Partners().Post(ctx, m, nil)
@@ -78,7 +78,7 @@ func (c *Client) CreatePartnerPolicy(ctx context.Context, tenantID string, attrs
 // UpdatePartnerPolicy PATCHes a partner entry.
 func (c *Client) UpdatePartnerPolicy(ctx context.Context, tenantID string, patch Attributes) error {
 	m := models.NewCrossTenantAccessPolicyConfigurationPartner()
-	m.SetOdataType(nil)
+
 	m.SetAdditionalData(map[string]any(patch))
 	_, err := c.ctap().Partners().ByCrossTenantAccessPolicyConfigurationPartnerTenantId(tenantID).Patch(ctx, m, nil)
 	if err != nil {
@@ -105,12 +105,12 @@ func (c *Client) GetIdentitySync(ctx context.Context, tenantID string) (Identity
 // policy (PUT; Graph has no POST for it).
 func (c *Client) PutIdentitySync(ctx context.Context, s IdentitySync) error {
 	m := models.NewCrossTenantIdentitySyncPolicyPartner()
-	m.SetOdataType(nil)
+
 	if s.DisplayName != "" {
 		m.SetDisplayName(&s.DisplayName)
 	}
 	in := models.NewCrossTenantUserSyncInbound()
-	in.SetOdataType(nil)
+
 	in.SetIsSyncAllowed(&s.UserSyncInbound)
 	m.SetUserSyncInbound(in)
 	_, err := c.ctap().Partners().ByCrossTenantAccessPolicyConfigurationPartnerTenantId(s.TenantID).

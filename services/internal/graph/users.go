@@ -22,7 +22,7 @@ func (c *Client) ListUsers(ctx context.Context, q Query, fn func(User) error) er
 	}
 	err = iterate(ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, q.headers(),
 		func(m models.Userable) error {
-			u, err := userFromModel(m)
+			u, err := userFromModel(m, q.Select...)
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func (c *Client) GetUser(ctx context.Context, id string, selectProps ...string) 
 	if err != nil {
 		return User{}, wrap("get user "+id, err)
 	}
-	return userFromModel(m)
+	return userFromModel(m, selectProps...)
 }
 
 // CreateUser creates a user from Graph-named attributes (for members; B2B

@@ -67,7 +67,7 @@ func TestSelectAndFilter(t *testing.T) {
 	require.Equal(t, target.UserPrincipalName, u.UserPrincipalName)
 	require.Empty(t, u.Mail)
 	for k := range u.Attributes {
-		require.Contains(t, []string{"id", "displayName", "userPrincipalName", "@odata.type"}, k)
+		require.Contains(t, []string{"id", "displayName", "userPrincipalName"}, k)
 	}
 
 	// $filter by equality, as the writer matches existing users.
