@@ -15,6 +15,9 @@ type pageSpec[T any] struct {
 	list     *olist[T]
 	id       func(*T) string
 	typeName string // when set, items carry "@odata.type"
+	// extra appends more members (such as an expanded manager) to an
+	// object; it must write a leading comma itself.
+	extra func(b []byte, v *T) []byte
 }
 
 // listPage renders one page of a collection: filtered, optionally sorted,
@@ -102,6 +105,10 @@ func listPage[T any](rc *reqCtx, ps pageSpec[T], o *listOpts) *response {
 			b = append(b, ',')
 		}
 		b = ps.sch.appendObject(b, v, o.sel, typeAnnotation(ps.typeName))
+		if ps.extra != nil {
+			b = ps.extra(b[:len(b)-1], v)
+			b = append(b, '}')
+		}
 	}
 	b = append(b, "]}"...)
 	return jsonResponse(200, b)

@@ -242,9 +242,9 @@ func (t *Tenant) groupDelta(rc *reqCtx) *response {
 			if !withMembers {
 				return groupSchema.appendObject(b, g, sel, nil)
 			}
-			return groupSchema.appendObject(b, g, sel, func(b []byte) []byte {
-				return st.appendMembersDelta(b, g, initial, ds.tok.From)
-			})
+			b = groupSchema.appendObject(b, g, sel, nil)
+			b = append(b[:len(b)-1], ',')
+			return append(st.appendMembersDelta(b, g, initial, ds.tok.From), '}')
 		}
 	}
 	appendItem := func(f func([]byte) []byte) {

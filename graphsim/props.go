@@ -149,18 +149,18 @@ func (s *schema[T]) appendProp(b []byte, v *T, i int) []byte {
 }
 
 // appendObject renders v with the properties in sel (indexes into props).
-func (s *schema[T]) appendObject(b []byte, v *T, sel []int, extra func([]byte) []byte) []byte {
+// annotations, when set, writes the leading members ("@odata.context",
+// "@odata.type") that Graph puts before the properties.
+func (s *schema[T]) appendObject(b []byte, v *T, sel []int, annotations func([]byte) []byte) []byte {
 	b = append(b, '{')
 	first := true
+	if annotations != nil {
+		b = annotations(b)
+		first = false
+	}
 	for _, i := range sel {
 		b = appendKey(b, &first, s.props[i].name)
 		b = s.appendProp(b, v, i)
-	}
-	if extra != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		b = extra(b)
 	}
 	return append(b, '}')
 }

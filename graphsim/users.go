@@ -57,10 +57,14 @@ func (t *Tenant) listUsers(rc *reqCtx) *response {
 	if e != nil {
 		return errResponse(e)
 	}
+	expand, e := t.parseExpandManager(rc)
+	if e != nil {
+		return errResponse(e)
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return listPage(rc, pageSpec[User]{kind: "users", context: "users", sch: userSchema, list: &t.st.userList,
-		id: func(u *User) string { return u.ID }}, o)
+		id: func(u *User) string { return u.ID }, extra: expand}, o)
 }
 
 // countObjects answers /users/$count and /groups/$count as text/plain.
@@ -106,7 +110,53 @@ func (t *Tenant) getUser(rc *reqCtx, key string) *response {
 	if u == nil {
 		return errResponse(errNotFound(key))
 	}
-	return renderEntity(rc, userSchema, u, "users", "")
+	expand, e := t.parseExpandManager(rc)
+	if e != nil {
+		return errResponse(e)
+	}
+	resp := renderEntity(rc, userSchema, u, "users", "")
+	if expand != nil && resp.err == nil {
+		resp.body = append(expand(resp.body[:len(resp.body)-1], u), '}')
+	}
+	return resp
+}
+
+// parseExpandManager supports $expand=manager and
+// $expand=manager($select=...), the one expansion directory sync needs.
+// The caller must hold the read lock when the returned func runs.
+func (t *Tenant) parseExpandManager(rc *reqCtx) (func([]byte, *User) []byte, *gerror) {
+	raw := strings.TrimSpace(rc.query.Get("$expand"))
+	if raw == "" {
+		return nil, nil
+	}
+	name, inner, hasInner := strings.Cut(raw, "(")
+	if !strings.EqualFold(strings.TrimSpace(name), "manager") {
+		return nil, errBadRequestPlain("Could not find a property named '" + strings.TrimSpace(name) + "' on type '" + typeUser + "'.")
+	}
+	sel := []int{}
+	for _, n := range []string{"id", "displayName", "userPrincipalName"} {
+		i, _ := userSchema.lookup(n)
+		sel = append(sel, i)
+	}
+	if hasInner {
+		opt, ok := strings.CutSuffix(strings.TrimSpace(inner), ")")
+		k, v, _ := strings.Cut(opt, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "$select") {
+			return nil, errBadRequestPlain("Invalid $expand option '" + raw + "'.")
+		}
+		var e *gerror
+		if sel, _, e = parseSelect(v, userSchema); e != nil {
+			return nil, e
+		}
+	}
+	return func(b []byte, u *User) []byte {
+		m := t.st.users[u.ManagerID]
+		if m == nil {
+			return b
+		}
+		b = append(b, `,"manager":`...)
+		return userSchema.appendObject(b, m, sel, typeAnnotation(typeUser))
+	}, nil
 }
 
 // checkUPN validates a UPN's shape, domain and uniqueness (self excluded).

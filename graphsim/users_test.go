@@ -278,3 +278,22 @@ func TestGzipRequestBody(t *testing.T) {
 	_, ok := s.ten.UserByUPN("zipped@" + s.ten.Domain())
 	require.True(t, ok)
 }
+
+func TestExpandManager(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	boss, emp := s.createUser("boss"), s.createUser("emp")
+	require.NoError(t, s.ten.UpdateUser(emp, func(u *User) { u.ManagerID = boss }))
+	r := s.do("GET", "/users/"+emp+"?$select=id&$expand=manager($select=id,displayName)", nil)
+	require.Equal(t, 200, r.status, "%s", r.raw)
+	require.Equal(t, map[string]any{"@odata.type": "#microsoft.graph.user", "id": boss, "displayName": "boss"}, r.body["manager"])
+	r = s.do("GET", "/users?$select=id&$expand=manager", nil)
+	require.Equal(t, 200, r.status)
+	byID := map[string]map[string]any{}
+	for _, v := range r.values() {
+		byID[v["id"].(string)] = v
+	}
+	require.NotContains(t, byID[boss], "manager")
+	require.Equal(t, boss, byID[emp]["manager"].(map[string]any)["id"])
+	require.Equal(t, 400, s.do("GET", "/users?$expand=memberOf", nil).status)
+}
