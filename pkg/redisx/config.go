@@ -54,7 +54,9 @@ type TLSConfig struct {
 	ServerName string `yaml:"server_name"`
 }
 
-func (t TLSConfig) on() bool { return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" }
+func (t TLSConfig) on() bool {
+	return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != ""
+}
 
 // Config is how a service connects to Redis.
 type Config struct {
