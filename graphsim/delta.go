@@ -140,10 +140,10 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 		return errResponse(e)
 	}
 	st := t.st
-	b := make([]byte, 0, 512+ds.size*300)
+	b := make([]byte, 0, 1024)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, rc.context("users"+selectSuffix(names)))
-	var items []byte
+	items := make([]byte, 0, ds.size*64*max(1, len(sel)))
 	var next *pageToken
 	n := 0
 	appendItem := func(f func([]byte) []byte) {
@@ -193,8 +193,9 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 	}
 	b = t.appendDeltaLink(b, rc, "/users/delta", next, done)
 	b = append(b, `,"value":[`...)
-	b = append(b, items...)
-	return jsonResponse(200, append(b, "]}"...))
+	out := make([]byte, 0, len(b)+len(items)+2)
+	out = append(append(append(out, b...), items...), "]}"...)
+	return jsonResponse(200, out)
 }
 
 // splitMembersSelect removes "members" from a groups $select and reports

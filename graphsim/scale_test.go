@@ -1,7 +1,10 @@
 package graphsim
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -93,23 +96,34 @@ func BenchmarkListUsersPage999(b *testing.B) {
 	b.ReportMetric(float64(bytes), "bytes/page")
 }
 
-// BenchmarkListUsersPagingHTTPS pages through all 300k users over HTTPS;
-// one op is the whole walk.
+// BenchmarkListUsersPagingHTTPS pages through all 300k users over HTTPS
+// with the default property set; one op is the whole walk. The client only
+// extracts the nextLink, so the figure is the server's.
 func BenchmarkListUsersPagingHTTPS(b *testing.B) {
 	srv, ten := benchSim(b, scaleUsers, 0)
-	s := &sim{srv: srv, ten: ten}
-	tb := &testing.T{}
-	s.t = tb
+	s := &sim{t: b, srv: srv, ten: ten}
 	s.token = s.fetchToken(ten.Info())
 	pages := 0
 	for b.Loop() {
 		next := srv.GraphURL() + "/users?$top=999"
 		for next != "" {
-			r := s.do("GET", next, nil)
-			if r.status != 200 {
-				b.Fatalf("status %d", r.status)
+			req, err := http.NewRequest("GET", next, nil)
+			require.NoError(b, err)
+			req.Header.Set("Authorization", "Bearer "+s.token)
+			resp, err := srv.HTTPClient().Do(req)
+			require.NoError(b, err)
+			var page struct {
+				NextLink string `json:"@odata.nextLink"`
 			}
-			next = r.str("@odata.nextLink")
+			raw, err := io.ReadAll(resp.Body)
+			require.NoError(b, err)
+			require.NoError(b, resp.Body.Close())
+			require.Equal(b, 200, resp.StatusCode)
+			if i := bytes.Index(raw, []byte(`"value":`)); i > 0 {
+				raw = append(raw[:i:i], `"value":[]}`...)
+			}
+			require.NoError(b, json.Unmarshal(raw, &page))
+			next = page.NextLink
 			pages++
 		}
 	}

@@ -37,7 +37,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // sim is a started server plus a client authenticated to its first tenant.
 type sim struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	clock *clock
 	ten   *Tenant
