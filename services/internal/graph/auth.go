@@ -42,7 +42,9 @@ type tokenSource struct {
 // CheckToken acquires (or reuses a cached) access token, proving the tenant,
 // client id and secret are right. It is the first step of a connection test.
 func (c *Client) CheckToken(ctx context.Context) error {
-	_, err := c.cred.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: c.cred.scopes})
+	// EnableCAE as the kiota provider does: azidentity caches CAE and
+	// non-CAE tokens apart, and this warms the one the SDK will use.
+	_, err := c.cred.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: c.cred.scopes, EnableCAE: true})
 	if err != nil {
 		return fmt.Errorf("acquire token: %w", mapError(err))
 	}

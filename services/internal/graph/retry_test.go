@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -26,19 +28,48 @@ func TestThrottledWritesRetriedAfterRetryAfter(t *testing.T) {
 	// One write per second: back-to-back PATCHes get 429 Retry-After: 1.
 	require.NoError(t, s.srv.SetLimits(s.tenant.ID, graphsimLimits(60, -1)))
 
+	// Several fresh clients: kiota orders its default middleware by map
+	// iteration, so each client is a new draw of the order the adapter
+	// must pin (a retried body must stay gzip-encoded, see newHTTPClient).
 	start := time.Now()
-	for i := range 3 {
-		require.NoError(t, s.client.UpdateUser(ctx, id, graph.Attributes{"jobTitle": fmt.Sprint("t", i)}))
+	var retries int64
+	for i := range 4 {
+		c := s.client
+		if i > 0 {
+			c = s.newClient(t, nil)
+		}
+		for j := range 2 {
+			require.NoError(t, c.UpdateUser(ctx, id, graph.Attributes{"jobTitle": fmt.Sprintf("t%d%d", i, j)}))
+		}
+		retries += c.Retries()
 	}
 	elapsed := time.Since(start)
 
 	st := s.srv.Stats(s.tenant.ID)
 	require.Positive(t, st.Throttled, "graphsim answered 429")
-	require.Positive(t, s.client.Retries(), "the SDK retry handler retried")
-	require.GreaterOrEqual(t, elapsed, 1900*time.Millisecond, "the SDK waited Retry-After between writes")
+	require.Positive(t, retries, "the SDK retry handler retried")
+	require.GreaterOrEqual(t, elapsed, 6*time.Second, "the SDK waited Retry-After between writes")
 	u, err := s.client.GetUser(ctx, id, "jobTitle")
 	require.NoError(t, err)
-	require.Equal(t, "t2", u.Attributes["jobTitle"])
+	require.Equal(t, "t31", u.Attributes["jobTitle"])
+}
+
+func TestCancelWhileWaitingRetryAfter(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(1))
+	id := onlyUserID(t, s.client)
+	require.NoError(t, s.srv.SetLimits(s.tenant.ID, graphsimLimits(2, -1)))
+	require.NoError(t, s.client.UpdateUser(testCtx(t), id, graph.Attributes{"jobTitle": "a"}))
+
+	// The next write is throttled for ~30s; the caller's deadline wins and
+	// comes back as the context's error, not as a Graph error.
+	ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
+	defer cancel()
+	err := s.client.UpdateUser(ctx, id, graph.Attributes{"jobTitle": "b"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.False(t, graph.IsTransient(err))
+	var ge *graph.Error
+	require.False(t, errors.As(err, &ge))
 }
 
 func TestThrottledSurfacesWhenRetriesOff(t *testing.T) {
