@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -65,6 +66,10 @@ type ConsumeOptions struct {
 	MaxDeliver int
 	// DeadLetter is called once for a message terminated for good.
 	DeadLetter func(ctx context.Context, d DeadLetter)
+	// JetStream, when set, lets a runner of a pinned shard consumer unpin
+	// itself after draining, so another replica takes the shard at once
+	// instead of after PinnedTTL.
+	JetStream jetstream.JetStream
 	// AckSync waits for the server to confirm each ack (DoubleAck): one
 	// round trip more, fewer duplicate deliveries after a lost ack.
 	AckSync bool
@@ -134,7 +139,11 @@ func Consume(ctx context.Context, consumer jetstream.Consumer, handler Handler, 
 	if opts.MaxDeliver != 0 {
 		r.maxDeliver = opts.MaxDeliver
 	}
-	it, err := consumer.Messages(jetstream.PullMaxMessages(opts.Batch))
+	pullOpts := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(opts.Batch)}
+	if groups := info.Config.PriorityGroups; len(groups) > 0 {
+		pullOpts = append(pullOpts, jetstream.PullPriorityGroup(groups[0]))
+	}
+	it, err := consumer.Messages(pullOpts...)
 	if err != nil {
 		return fmt.Errorf("natsx: consume %s/%s: %w", r.stream, r.consumer, err)
 	}
@@ -179,6 +188,7 @@ func Consume(ctx context.Context, consumer jetstream.Consumer, handler Handler, 
 		cancelWork()
 		<-done
 	}
+	r.unpin(consumer)
 	return fatal
 }
 
@@ -192,6 +202,9 @@ func (r *runner) dispatch(ctx context.Context, it jetstream.MessagesContext, key
 				return nil
 			}
 			return fmt.Errorf("natsx: consume %s/%s: %w", r.stream, r.consumer, err)
+		}
+		if pin := jm.Headers().Get(headerPinID); pin != "" {
+			r.pinID.Store(&pin)
 		}
 		q := shared
 		if key := jm.Headers().Get(HeaderOrderKey); key != "" && len(keyed) > 1 {
@@ -218,6 +231,7 @@ type runner struct {
 	tracer           trace.Tracer
 	stream, consumer string
 	maxDeliver       int
+	pinID            atomic.Pointer[string] // our pin id on a pinned consumer
 }
 
 // work runs messages from its own queue and the shared one until both close.

@@ -51,6 +51,9 @@ func TransformerConsumer(k int) string { return transformerPrefix + strconv.Itoa
 // WriterConsumer names the durable consumer of intent shard k.
 func WriterConsumer(k int) string { return writerPrefix + strconv.Itoa(k) }
 
+// PriorityGroup is the group name of pinned shard consumers.
+const PriorityGroup = "xtsync"
+
 // ConsumerSpec is one durable consumer of one stream.
 type ConsumerSpec struct {
 	Stream string
@@ -137,11 +140,19 @@ func Consumers(cfg TopologyConfig) []ConsumerSpec {
 		{StreamOutcomes, durable(ConsumerSynclogOutcomes, "synclog: write outcomes", cfg.Synclog, subjOutcomes+".>")},
 		{StreamDeadLetters, durable(ConsumerDeadLetters, "synclog: messages that exhausted their deliveries", cfg.Synclog)},
 	}
+	pin := func(c jetstream.ConsumerConfig) jetstream.ConsumerConfig {
+		if cfg.PinnedTTL > 0 {
+			c.PriorityPolicy = jetstream.PriorityPolicyPinned
+			c.PriorityGroups = []string{PriorityGroup}
+			c.PinnedTTL = cfg.PinnedTTL
+		}
+		return c
+	}
 	for k := range cfg.ChangeShards {
-		specs = append(specs, ConsumerSpec{StreamChanges, durable(TransformerConsumer(k), "transformer: change shard "+strconv.Itoa(k), cfg.Transformer, changeShardFilter(k))})
+		specs = append(specs, ConsumerSpec{StreamChanges, pin(durable(TransformerConsumer(k), "transformer: change shard "+strconv.Itoa(k), cfg.Transformer, changeShardFilter(k)))})
 	}
 	for k := range cfg.IntentShards {
-		specs = append(specs, ConsumerSpec{StreamIntents, durable(WriterConsumer(k), "writer: intent shard "+strconv.Itoa(k), cfg.Writer, intentShardFilter(k))})
+		specs = append(specs, ConsumerSpec{StreamIntents, pin(durable(WriterConsumer(k), "writer: intent shard "+strconv.Itoa(k), cfg.Writer, intentShardFilter(k)))})
 	}
 	return specs
 }

@@ -86,6 +86,14 @@ type TopologyConfig struct {
 	LogMaxAge time.Duration `yaml:"log_max_age"`
 	// LogMaxBytes caps the log stream; the oldest entries go first.
 	LogMaxBytes int64 `yaml:"log_max_bytes"`
+	// PinnedTTL, when > 0, pins each shard consumer to one client at a time
+	// (JetStream priority group, pinned_client policy): many transformer or
+	// writer replicas can pull every shard and still keep per-object order,
+	// because only the pinned one gets messages. A crashed pinned client is
+	// replaced after PinnedTTL without pulls (the shard waits that long); a
+	// draining one unpins at once. Off (0) by default: then run one replica
+	// per shard consumer (e.g. shard k on replica k mod replicas).
+	PinnedTTL time.Duration `yaml:"pinned_ttl"`
 
 	Cycles      ConsumerTuning `yaml:"cycles"`
 	Transformer ConsumerTuning `yaml:"transformer"`
@@ -131,6 +139,7 @@ func (c *TopologyConfig) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.DurationVar(&c.CycleMaxAge, prefix+"cycle-max-age", d.CycleMaxAge, "Drop cycle commands older than this.")
 	f.DurationVar(&c.LogMaxAge, prefix+"log-max-age", d.LogMaxAge, "Keep provisioning logs this long.")
 	f.Int64Var(&c.LogMaxBytes, prefix+"log-max-bytes", d.LogMaxBytes, "Cap of the provisioning-log stream; oldest entries go first.")
+	f.DurationVar(&c.PinnedTTL, prefix+"pinned-ttl", d.PinnedTTL, "Pin each shard consumer to one client; re-pin after this long without pulls (0 = no pinning).")
 	c.Cycles.registerFlags(prefix+"cycles.", f, d.Cycles)
 	c.Transformer.registerFlags(prefix+"transformer.", f, d.Transformer)
 	c.Writer.registerFlags(prefix+"writer.", f, d.Writer)
@@ -157,6 +166,9 @@ func (c TopologyConfig) Validate() error {
 	}
 	if c.LogMaxAge < c.DuplicateWindow {
 		errs = append(errs, fmt.Errorf("log max age %s is shorter than the duplicate window %s", c.LogMaxAge, c.DuplicateWindow))
+	}
+	if c.PinnedTTL != 0 && c.PinnedTTL < time.Second {
+		errs = append(errs, fmt.Errorf("pinned ttl %s: 0 (off) or at least 1s", c.PinnedTTL))
 	}
 	if c.MaxMsgSize < 1024 {
 		errs = append(errs, fmt.Errorf("max msg size %d under 1 KiB", c.MaxMsgSize))
