@@ -73,7 +73,7 @@ func withLimits(l graphsim.Limits) simOpt {
 
 // startSim starts graphsim over HTTPS with its own CA and connects a client
 // through the real SDK and azidentity.
-func startSim(t *testing.T, opts ...simOpt) *sim {
+func startSim(t testing.TB, opts ...simOpt) *sim {
 	t.Helper()
 	spec := graphsim.TenantSpec{Seed: 42, Limits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}}
 	var cfg graph.Config
@@ -114,7 +114,7 @@ func (s *sim) newClient(t *testing.T, edit func(*graph.Config)) *graph.Client {
 	return c
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
