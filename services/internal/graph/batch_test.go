@@ -92,6 +92,16 @@ func TestBatchLimits(t *testing.T) {
 
 	_, err = s.client.Batch(ctx, []graph.BatchRequest{{Method: "BREW", URL: "/users"}})
 	require.ErrorContains(t, err, "unsupported method")
+
+	// Envelope-level refusals fail the whole call with a typed error.
+	for name, bad := range map[string][]graph.BatchRequest{
+		"duplicate ids":      {{ID: "a", Method: "GET", URL: "/users"}, {ID: "a", Method: "GET", URL: "/groups"}},
+		"unknown dependency": {{ID: "a", Method: "GET", URL: "/users", DependsOn: []string{"zz"}}},
+	} {
+		_, err := s.client.Batch(ctx, bad)
+		requireGraphError(t, err, http.StatusBadRequest, "BadRequest")
+		require.ErrorContains(t, err, "send batch", name)
+	}
 }
 
 func TestBatchItemsThrottled(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/xtsync/xtsync/services/internal/graph"
@@ -27,18 +28,21 @@ func TestBadRequestsTyped(t *testing.T) {
 	}{
 		{"unknown select property", func() error {
 			return s.client.ListUsers(ctx, graph.Query{Select: []string{"id", "noSuchProperty"}}, func(graph.User) error { return nil })
-		}, http.StatusBadRequest, ""},
+		}, http.StatusBadRequest, "BadRequest"},
 		{"malformed filter", func() error {
 			_, err := s.client.FindUsers(ctx, "displayName eq 'unterminated")
 			return err
-		}, http.StatusBadRequest, ""},
+		}, http.StatusBadRequest, "BadRequest"},
 		{"unknown filter property", func() error {
 			_, err := s.client.FindUsers(ctx, "nope eq 'x'")
 			return err
-		}, http.StatusBadRequest, ""},
+		}, http.StatusBadRequest, "BadRequest"},
 		{"wrong JSON type", func() error {
 			return s.client.UpdateUser(ctx, id, graph.Attributes{"accountEnabled": "yes please"})
-		}, http.StatusBadRequest, ""},
+		}, http.StatusBadRequest, "Request_BadRequest"},
+		{"invalid JSON", func() error {
+			return s.client.SendRawForTest(ctx, abs.PATCH, "/users/"+id, []byte(`{"jobTitle": "x",`))
+		}, http.StatusBadRequest, "BadRequest"},
 		{"unknown user", func() error { _, err := s.client.GetUser(ctx, unknown); return err },
 			http.StatusNotFound, "Request_ResourceNotFound"},
 		{"patch unknown user", func() error { return s.client.UpdateUser(ctx, unknown, graph.Attributes{"jobTitle": "x"}) },
@@ -60,6 +64,7 @@ func TestBadRequestsTyped(t *testing.T) {
 			err := tt.call()
 			ge := requireGraphError(t, err, tt.status, tt.code)
 			require.NotEmpty(t, ge.Code)
+			t.Logf("%d %s: %s", ge.Status, ge.Code, ge.Message)
 			require.False(t, graph.IsTransient(err))
 			require.False(t, errors.Is(err, graph.ErrAuth))
 		})
