@@ -139,3 +139,66 @@ func onlyUserID(t *testing.T, c *graph.Client) string {
 	}
 	return ""
 }
+
+func TestBatchBuilders(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(2))
+	ctx := testCtx(t)
+	existing := onlyUserID(t, s.client)
+
+	res, err := s.client.Batch(ctx, []graph.BatchRequest{
+		graph.CreateGroupRequest("g", graph.Attributes{
+			"displayName": "Synced", "mailNickname": "synced", "securityEnabled": true, "mailEnabled": false,
+		}),
+		graph.InviteRequest("inv", graph.Invitation{Email: "kim@source.example", DisplayName: "Kim"}),
+	})
+	require.NoError(t, err)
+	requireStatuses(t, res, map[string]int{"g": 201, "inv": 201})
+	groupID := res[0].Body["id"].(string)
+	userID := res[1].Body["invitedUser"].(map[string]any)["id"].(string)
+
+	res, err = s.client.Batch(ctx, []graph.BatchRequest{
+		s.client.AddMemberRequest("add1", groupID, userID),
+		s.client.AddMemberRequest("add2", groupID, existing),
+		withDeps(graph.RemoveMemberRequest("rm", groupID, existing), "add2"),
+		graph.UpdateUserRequest("upd", userID, graph.Attributes{"department": "Sales"}),
+		withDeps(graph.DeleteUserRequest("del", userID), "upd"),
+		withDeps(graph.RestoreRequest("res", userID), "del"),
+		graph.UpdateGroupRequest("updg", groupID, graph.Attributes{"description": "from source"}),
+	})
+	require.NoError(t, err)
+	requireStatuses(t, res, map[string]int{"add1": 204, "add2": 204, "rm": 204, "upd": 204, "del": 204, "res": 200, "updg": 204})
+
+	members, err := s.client.ListMemberIDs(ctx, groupID)
+	require.NoError(t, err)
+	require.Equal(t, []string{userID}, members)
+	g, err := s.client.GetGroup(ctx, groupID, "id", "description")
+	require.NoError(t, err)
+	require.Equal(t, "from source", g.Description)
+	u, err := s.client.GetUser(ctx, userID, "id", "department")
+	require.NoError(t, err)
+	require.Equal(t, "Sales", u.Attributes["department"])
+
+	res, err = s.client.Batch(ctx, []graph.BatchRequest{graph.DeleteGroupRequest("dg", groupID)})
+	require.NoError(t, err)
+	requireStatuses(t, res, map[string]int{"dg": 204})
+	_, err = s.client.GetGroup(ctx, groupID)
+	require.True(t, graph.IsNotFound(err))
+}
+
+func withDeps(r graph.BatchRequest, deps ...string) graph.BatchRequest {
+	r.DependsOn = deps
+	return r
+}
+
+func requireStatuses(t *testing.T, res []graph.BatchResult, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	for _, r := range res {
+		got[r.ID] = r.Status
+		if r.Err != nil {
+			t.Logf("%s: %v", r.ID, r.Err)
+		}
+	}
+	require.Equal(t, want, got)
+}
