@@ -22,7 +22,7 @@ type Source interface {
 type Target interface {
 	TenantID() string
 	CheckToken(ctx context.Context) error
-	FindUsers(ctx context.Context, filter string, selectProps ...string) ([]User, error)
+	FindUsers(ctx context.Context, q Query) ([]User, error)
 	GetUser(ctx context.Context, id string, selectProps ...string) (User, error)
 	Invite(ctx context.Context, inv Invitation) (Invited, error)
 	CreateUser(ctx context.Context, attrs Attributes) (User, error)

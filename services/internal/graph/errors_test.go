@@ -30,11 +30,11 @@ func TestBadRequestsTyped(t *testing.T) {
 			return s.client.ListUsers(ctx, graph.Query{Select: []string{"id", "noSuchProperty"}}, func(graph.User) error { return nil })
 		}, http.StatusBadRequest, "BadRequest"},
 		{"malformed filter", func() error {
-			_, err := s.client.FindUsers(ctx, "displayName eq 'unterminated")
+			_, err := s.client.FindUsers(ctx, graph.Query{Filter: "displayName eq 'unterminated"})
 			return err
 		}, http.StatusBadRequest, "BadRequest"},
 		{"unknown filter property", func() error {
-			_, err := s.client.FindUsers(ctx, "nope eq 'x'")
+			_, err := s.client.FindUsers(ctx, graph.Query{Filter: "nope eq 'x'"})
 			return err
 		}, http.StatusBadRequest, "BadRequest"},
 		{"wrong JSON type", func() error {

@@ -41,7 +41,7 @@ func TestInviteB2BUser(t *testing.T) {
 			require.Contains(t, []string{"PendingAcceptance", "Accepted"}, u.ExternalUserState)
 
 			// The writer finds the user again by mail, as matching does.
-			found, err := s.client.FindUsers(ctx, "mail eq '"+tt.inv.Email+"'", "id")
+			found, err := s.client.FindUsers(ctx, graph.Query{Filter: "mail eq '" + tt.inv.Email + "'", Select: []string{"id"}})
 			require.NoError(t, err)
 			require.Len(t, found, 1)
 			require.Equal(t, inv.UserID, found[0].ID)

@@ -34,11 +34,12 @@ func (c *Client) ListUsers(ctx context.Context, q Query, fn func(User) error) er
 	return nil
 }
 
-// FindUsers returns every user matching filter, e.g. the B2B user whose
-// mail or employeeId matches a source user. For small result sets only.
-func (c *Client) FindUsers(ctx context.Context, filter string, selectProps ...string) ([]User, error) {
+// FindUsers returns every user matching q.Filter, e.g. the B2B user whose
+// mail or employeeId matches a source user (set q.Advanced for endsWith,
+// ne and other advanced filters). For small result sets only.
+func (c *Client) FindUsers(ctx context.Context, q Query) ([]User, error) {
 	var out []User
-	err := c.ListUsers(ctx, Query{Filter: filter, Select: selectProps}, func(u User) error {
+	err := c.ListUsers(ctx, q, func(u User) error {
 		out = append(out, u)
 		return nil
 	})

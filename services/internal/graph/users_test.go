@@ -71,17 +71,30 @@ func TestSelectAndFilter(t *testing.T) {
 	}
 
 	// $filter by equality, as the writer matches existing users.
-	found, err := s.client.FindUsers(ctx, "userPrincipalName eq '"+target.UserPrincipalName+"'", "id", "userPrincipalName")
+	found, err := s.client.FindUsers(ctx, graph.Query{
+		Filter: "userPrincipalName eq '" + target.UserPrincipalName + "'", Select: []string{"id", "userPrincipalName"},
+	})
 	require.NoError(t, err)
 	require.Len(t, found, 1)
 	require.Equal(t, target.ID, found[0].ID)
 
-	found, err = s.client.FindUsers(ctx, "startswith(displayName,'"+strings.ReplaceAll(target.DisplayName[:3], "'", "''")+"')")
+	found, err = s.client.FindUsers(ctx, graph.Query{
+		Filter: "startswith(displayName,'" + strings.ReplaceAll(target.DisplayName[:3], "'", "''") + "')",
+	})
 	require.NoError(t, err)
 	require.NotEmpty(t, found)
 	for _, f := range found {
 		require.True(t, strings.HasPrefix(strings.ToLower(f.DisplayName), strings.ToLower(target.DisplayName[:3])))
 	}
+
+	// endsWith is an advanced query: refused without ConsistencyLevel
+	// and $count, answered with them.
+	suffix := "'@" + s.tenant.Domain + "'"
+	_, err = s.client.FindUsers(ctx, graph.Query{Filter: "endsWith(userPrincipalName," + suffix + ")"})
+	requireGraphError(t, err, http.StatusBadRequest, "Request_UnsupportedQuery")
+	found, err = s.client.FindUsers(ctx, graph.Query{Filter: "endsWith(userPrincipalName," + suffix + ")", Advanced: true})
+	require.NoError(t, err)
+	require.Len(t, found, len(all), "every seeded member is in the tenant's domain")
 }
 
 func TestUserLifecycle(t *testing.T) {
