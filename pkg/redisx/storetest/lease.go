@@ -10,7 +10,9 @@ import (
 	"github.com/xtsync/xtsync/pkg/redisx"
 )
 
-const leaseTTL = 300 * time.Millisecond
+// leaseTTL is long enough that a refresh every ttl/3 survives a loaded CI
+// machine (at 300ms, scheduling delays on 2 busy cores lost the lease).
+const leaseTTL = 1500 * time.Millisecond
 
 var leaseTests = []testCase{
 	{"OneLeaderAtATime", func(t *testing.T, h Harness) {
@@ -21,7 +23,7 @@ var leaseTests = []testCase{
 		_, err = b.AcquireLeader(ctx, "scheduler", leaseTTL)
 		require.ErrorIs(t, err, redisx.ErrNotLeader)
 		// Refreshing keeps the lease well past its TTL.
-		time.Sleep(3 * leaseTTL)
+		time.Sleep(2 * leaseTTL)
 		require.NoError(t, la.Check(ctx))
 		require.NoError(t, la.Context().Err())
 		_, err = b.AcquireLeader(ctx, "scheduler", leaseTTL)
