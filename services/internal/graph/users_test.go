@@ -1,8 +1,10 @@
 package graph_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -152,4 +154,43 @@ func requireGraphError(t *testing.T, err error, status int, code string) *graph.
 	require.NotEmpty(t, ge.Message)
 	require.NotEmpty(t, ge.RequestID)
 	return ge
+}
+
+// TestConcurrentUse shares one Client between goroutines, as the writer's
+// workers do.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(40))
+	ctx := testCtx(t)
+	users := firstUsers(t, s.client, 20)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(users)*2)
+	for id := range users {
+		wg.Go(func() {
+			if err := s.client.UpdateUser(ctx, id, graph.Attributes{"jobTitle": "Worker " + id[:4]}); err != nil {
+				errs <- err
+				return
+			}
+			u, err := s.client.GetUser(ctx, id, "id", "jobTitle")
+			if err != nil {
+				errs <- err
+				return
+			}
+			if u.Attributes["jobTitle"] != "Worker "+id[:4] {
+				errs <- fmt.Errorf("user %s: jobTitle %v", id, u.Attributes["jobTitle"])
+			}
+		})
+		wg.Go(func() {
+			if err := s.client.ListUsers(ctx, graph.Query{Top: 7, Select: []string{"id"}}, func(graph.User) error { return nil }); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.EqualValues(t, 1, s.srv.Stats(s.tenant.ID).Tokens, "one token for all goroutines")
 }
