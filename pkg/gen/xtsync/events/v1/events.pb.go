@@ -88,9 +88,14 @@ const (
 	WriteAction_WRITE_ACTION_CREATE      WriteAction = 1
 	WriteAction_WRITE_ACTION_UPDATE      WriteAction = 2
 	WriteAction_WRITE_ACTION_DISABLE     WriteAction = 3
-	WriteAction_WRITE_ACTION_DELETE      WriteAction = 4
-	WriteAction_WRITE_ACTION_RESTORE     WriteAction = 5
-	WriteAction_WRITE_ACTION_SKIP        WriteAction = 6
+	// Soft delete: DELETE moves the object to the target's deleted items.
+	WriteAction_WRITE_ACTION_DELETE  WriteAction = 4
+	WriteAction_WRITE_ACTION_RESTORE WriteAction = 5
+	WriteAction_WRITE_ACTION_SKIP    WriteAction = 6
+	// Permanent delete once the soft-delete retention ran out.
+	WriteAction_WRITE_ACTION_HARD_DELETE WriteAction = 7
+	// A per-object error decided before writing (escrow and retry).
+	WriteAction_WRITE_ACTION_FAIL WriteAction = 8
 )
 
 // Enum value maps for WriteAction.
@@ -103,6 +108,8 @@ var (
 		4: "WRITE_ACTION_DELETE",
 		5: "WRITE_ACTION_RESTORE",
 		6: "WRITE_ACTION_SKIP",
+		7: "WRITE_ACTION_HARD_DELETE",
+		8: "WRITE_ACTION_FAIL",
 	}
 	WriteAction_value = map[string]int32{
 		"WRITE_ACTION_UNSPECIFIED": 0,
@@ -112,6 +119,8 @@ var (
 		"WRITE_ACTION_DELETE":      4,
 		"WRITE_ACTION_RESTORE":     5,
 		"WRITE_ACTION_SKIP":        6,
+		"WRITE_ACTION_HARD_DELETE": 7,
+		"WRITE_ACTION_FAIL":        8,
 	}
 )
 
@@ -366,7 +375,28 @@ type WriteIntent struct {
 	AddMemberIds    []string `protobuf:"bytes,7,rep,name=add_member_ids,json=addMemberIds,proto3" json:"add_member_ids,omitempty"`
 	RemoveMemberIds []string `protobuf:"bytes,8,rep,name=remove_member_ids,json=removeMemberIds,proto3" json:"remove_member_ids,omitempty"`
 	// Idempotency key: the same intent delivered twice carries the same key.
-	IntentId      string `protobuf:"bytes,9,opt,name=intent_id,json=intentId,proto3" json:"intent_id,omitempty"`
+	IntentId string `protobuf:"bytes,9,opt,name=intent_id,json=intentId,proto3" json:"intent_id,omitempty"`
+	// Attribute-level changes (the export payload) with their hashes; when
+	// set, writers build the Graph body from these instead of attributes.
+	Changes []*AttributeChange `protobuf:"bytes,10,rep,name=changes,proto3" json:"changes,omitempty"`
+	// For a create decided before matching: the lookups to run in order, and
+	// the payload to apply to a found object instead of creating (creation-only
+	// mappings excluded).
+	MatchQueries []*MatchQuery      `protobuf:"bytes,11,rep,name=match_queries,json=matchQueries,proto3" json:"match_queries,omitempty"`
+	OnMatch      []*AttributeChange `protobuf:"bytes,12,rep,name=on_match,json=onMatch,proto3" json:"on_match,omitempty"`
+	// Groups: the complete desired set of target member ids; writers reconcile
+	// it with the group's current members. Source members not provisioned yet.
+	DesiredMemberIds       []string `protobuf:"bytes,13,rep,name=desired_member_ids,json=desiredMemberIds,proto3" json:"desired_member_ids,omitempty"`
+	PendingSourceMemberIds []string `protobuf:"bytes,14,rep,name=pending_source_member_ids,json=pendingSourceMemberIds,proto3" json:"pending_source_member_ids,omitempty"`
+	// The record to persist in the connector data store after success.
+	ConnectorEntry *ConnectorEntry `protobuf:"bytes,15,opt,name=connector_entry,json=connectorEntry,proto3" json:"connector_entry,omitempty"`
+	// Counted by the accidental-deletion threshold (soft delete, disable, delete).
+	Deprovisions bool `protobuf:"varint,16,opt,name=deprovisions,proto3" json:"deprovisions,omitempty"`
+	// Stable outcome code from the catalogue (skip reason or error), if any.
+	Code string `protobuf:"bytes,17,opt,name=code,proto3" json:"code,omitempty"`
+	// The provisioning log steps so far (import, scoping, matching, processing)
+	// as JSON, completed by the writer's export step.
+	LogJson       string `protobuf:"bytes,18,opt,name=log_json,json=logJson,proto3" json:"log_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -460,6 +490,69 @@ func (x *WriteIntent) GetRemoveMemberIds() []string {
 func (x *WriteIntent) GetIntentId() string {
 	if x != nil {
 		return x.IntentId
+	}
+	return ""
+}
+
+func (x *WriteIntent) GetChanges() []*AttributeChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *WriteIntent) GetMatchQueries() []*MatchQuery {
+	if x != nil {
+		return x.MatchQueries
+	}
+	return nil
+}
+
+func (x *WriteIntent) GetOnMatch() []*AttributeChange {
+	if x != nil {
+		return x.OnMatch
+	}
+	return nil
+}
+
+func (x *WriteIntent) GetDesiredMemberIds() []string {
+	if x != nil {
+		return x.DesiredMemberIds
+	}
+	return nil
+}
+
+func (x *WriteIntent) GetPendingSourceMemberIds() []string {
+	if x != nil {
+		return x.PendingSourceMemberIds
+	}
+	return nil
+}
+
+func (x *WriteIntent) GetConnectorEntry() *ConnectorEntry {
+	if x != nil {
+		return x.ConnectorEntry
+	}
+	return nil
+}
+
+func (x *WriteIntent) GetDeprovisions() bool {
+	if x != nil {
+		return x.Deprovisions
+	}
+	return false
+}
+
+func (x *WriteIntent) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *WriteIntent) GetLogJson() string {
+	if x != nil {
+		return x.LogJson
 	}
 	return ""
 }
@@ -1005,6 +1098,492 @@ func (x *ProvisioningLogEntry) GetTraceId() string {
 	return ""
 }
 
+// SourceChangeBatch carries the changes of one source page that hash to one
+// shard: one JetStream message per (page, shard) instead of per object, so the
+// per-message fsync cost is shared (see BENCHMARKS.md). Published by the
+// reader on xtsync.changes.<configuration>.<shard>, consumed by the
+// transformer. Nats-Msg-Id is "<cycle>/<object type>/<page>/<shard>".
+type SourceChangeBatch struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	Shard           int32                  `protobuf:"varint,3,opt,name=shard,proto3" json:"shard,omitempty"`
+	// Changes in source order; one object appears at most once per batch.
+	Changes []*SourceChange `protobuf:"bytes,4,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Page sequence number within the cycle, for logs and dedup ids.
+	Page          int64 `protobuf:"varint,5,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SourceChangeBatch) Reset() {
+	*x = SourceChangeBatch{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SourceChangeBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SourceChangeBatch) ProtoMessage() {}
+
+func (x *SourceChangeBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SourceChangeBatch.ProtoReflect.Descriptor instead.
+func (*SourceChangeBatch) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SourceChangeBatch) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *SourceChangeBatch) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *SourceChangeBatch) GetShard() int32 {
+	if x != nil {
+		return x.Shard
+	}
+	return 0
+}
+
+func (x *SourceChangeBatch) GetChanges() []*SourceChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *SourceChangeBatch) GetPage() int64 {
+	if x != nil {
+		return x.Page
+	}
+	return 0
+}
+
+// MatchQuery is one lookup the writer runs in the target before creating, to
+// find an existing (invited) B2B user instead of creating a duplicate.
+type MatchQuery struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Precedence int32                  `protobuf:"varint,1,opt,name=precedence,proto3" json:"precedence,omitempty"`
+	// Target attribute name (Entra spelling).
+	Attribute string `protobuf:"bytes,2,opt,name=attribute,proto3" json:"attribute,omitempty"`
+	// The looked-up value, for logs.
+	Value string `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// Graph $filter expression, already escaped.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchQuery) Reset() {
+	*x = MatchQuery{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchQuery) ProtoMessage() {}
+
+func (x *MatchQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchQuery.ProtoReflect.Descriptor instead.
+func (*MatchQuery) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MatchQuery) GetPrecedence() int32 {
+	if x != nil {
+		return x.Precedence
+	}
+	return 0
+}
+
+func (x *MatchQuery) GetAttribute() string {
+	if x != nil {
+		return x.Attribute
+	}
+	return ""
+}
+
+func (x *MatchQuery) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *MatchQuery) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// AttributeChange is one target attribute a write sets.
+type AttributeChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Entra attribute name.
+	Attribute string `protobuf:"bytes,1,opt,name=attribute,proto3" json:"attribute,omitempty"`
+	// Graph v1.0 property path written.
+	GraphProperty string `protobuf:"bytes,2,opt,name=graph_property,json=graphProperty,proto3" json:"graph_property,omitempty"`
+	// New value as JSON (null, string, bool, number, array).
+	NewValueJson string `protobuf:"bytes,3,opt,name=new_value_json,json=newValueJson,proto3" json:"new_value_json,omitempty"`
+	// Old value as JSON when known.
+	OldValueJson string `protobuf:"bytes,4,opt,name=old_value_json,json=oldValueJson,proto3" json:"old_value_json,omitempty"`
+	// Hash of the new value, stored in the connector data store on success.
+	Hash uint64 `protobuf:"varint,5,opt,name=hash,proto3" json:"hash,omitempty"`
+	// The value is secret (Redact()): logged as "[Redacted]".
+	Redacted      bool `protobuf:"varint,6,opt,name=redacted,proto3" json:"redacted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttributeChange) Reset() {
+	*x = AttributeChange{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttributeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttributeChange) ProtoMessage() {}
+
+func (x *AttributeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttributeChange.ProtoReflect.Descriptor instead.
+func (*AttributeChange) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AttributeChange) GetAttribute() string {
+	if x != nil {
+		return x.Attribute
+	}
+	return ""
+}
+
+func (x *AttributeChange) GetGraphProperty() string {
+	if x != nil {
+		return x.GraphProperty
+	}
+	return ""
+}
+
+func (x *AttributeChange) GetNewValueJson() string {
+	if x != nil {
+		return x.NewValueJson
+	}
+	return ""
+}
+
+func (x *AttributeChange) GetOldValueJson() string {
+	if x != nil {
+		return x.OldValueJson
+	}
+	return ""
+}
+
+func (x *AttributeChange) GetHash() uint64 {
+	if x != nil {
+		return x.Hash
+	}
+	return 0
+}
+
+func (x *AttributeChange) GetRedacted() bool {
+	if x != nil {
+		return x.Redacted
+	}
+	return false
+}
+
+// ConnectorEntry is the connector data store record the writer persists once
+// the write succeeded (see pkg/redisx ConnectorStore).
+type ConnectorEntry struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	SourceId string                 `protobuf:"bytes,1,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	TargetId string                 `protobuf:"bytes,2,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	// Active, Disabled, SoftDeleted or Deleted.
+	State         string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	Since         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
+	CreatedBySync bool                   `protobuf:"varint,5,opt,name=created_by_sync,json=createdBySync,proto3" json:"created_by_sync,omitempty"`
+	// Hash of each attribute last exported, by Entra attribute name.
+	Exported map[string]uint64 `protobuf:"bytes,6,rep,name=exported,proto3" json:"exported,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Attribute that matched an existing target object, if any.
+	MatchedBy     string `protobuf:"bytes,7,opt,name=matched_by,json=matchedBy,proto3" json:"matched_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectorEntry) Reset() {
+	*x = ConnectorEntry{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectorEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectorEntry) ProtoMessage() {}
+
+func (x *ConnectorEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectorEntry.ProtoReflect.Descriptor instead.
+func (*ConnectorEntry) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ConnectorEntry) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+func (x *ConnectorEntry) GetTargetId() string {
+	if x != nil {
+		return x.TargetId
+	}
+	return ""
+}
+
+func (x *ConnectorEntry) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *ConnectorEntry) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ConnectorEntry) GetCreatedBySync() bool {
+	if x != nil {
+		return x.CreatedBySync
+	}
+	return false
+}
+
+func (x *ConnectorEntry) GetExported() map[string]uint64 {
+	if x != nil {
+		return x.Exported
+	}
+	return nil
+}
+
+func (x *ConnectorEntry) GetMatchedBy() string {
+	if x != nil {
+		return x.MatchedBy
+	}
+	return ""
+}
+
+// IntentBatch carries write intents for one target tenant and shard.
+// Published by the transformer on
+// xtsync.intents.<target tenant>.<configuration>.<shard>, consumed by writers,
+// which send them to Graph as $batch requests of up to 20.
+type IntentBatch struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	TargetTenantId  string                 `protobuf:"bytes,3,opt,name=target_tenant_id,json=targetTenantId,proto3" json:"target_tenant_id,omitempty"`
+	Shard           int32                  `protobuf:"varint,4,opt,name=shard,proto3" json:"shard,omitempty"`
+	Intents         []*WriteIntent         `protobuf:"bytes,5,rep,name=intents,proto3" json:"intents,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *IntentBatch) Reset() {
+	*x = IntentBatch{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IntentBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IntentBatch) ProtoMessage() {}
+
+func (x *IntentBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IntentBatch.ProtoReflect.Descriptor instead.
+func (*IntentBatch) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *IntentBatch) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *IntentBatch) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *IntentBatch) GetTargetTenantId() string {
+	if x != nil {
+		return x.TargetTenantId
+	}
+	return ""
+}
+
+func (x *IntentBatch) GetShard() int32 {
+	if x != nil {
+		return x.Shard
+	}
+	return 0
+}
+
+func (x *IntentBatch) GetIntents() []*WriteIntent {
+	if x != nil {
+		return x.Intents
+	}
+	return nil
+}
+
+// OutcomeBatch carries the outcomes of one IntentBatch. Published by writers
+// on xtsync.outcomes.<configuration>, consumed by the log service.
+type OutcomeBatch struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	Outcomes        []*WriteOutcome        `protobuf:"bytes,3,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *OutcomeBatch) Reset() {
+	*x = OutcomeBatch{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutcomeBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutcomeBatch) ProtoMessage() {}
+
+func (x *OutcomeBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutcomeBatch.ProtoReflect.Descriptor instead.
+func (*OutcomeBatch) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *OutcomeBatch) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *OutcomeBatch) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *OutcomeBatch) GetOutcomes() []*WriteOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
 var File_xtsync_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_xtsync_events_v1_events_proto_rawDesc = "" +
@@ -1021,7 +1600,7 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"member_ids\x18\x06 \x03(\tR\tmemberIds\x12;\n" +
 	"\vobserved_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"observedAt\"\x91\x03\n" +
+	"observedAt\"\xd6\x06\n" +
 	"\vWriteIntent\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x123\n" +
@@ -1033,7 +1612,17 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"attributes\x12$\n" +
 	"\x0eadd_member_ids\x18\a \x03(\tR\faddMemberIds\x12*\n" +
 	"\x11remove_member_ids\x18\b \x03(\tR\x0fremoveMemberIds\x12\x1b\n" +
-	"\tintent_id\x18\t \x01(\tR\bintentId\"\xaf\x03\n" +
+	"\tintent_id\x18\t \x01(\tR\bintentId\x12;\n" +
+	"\achanges\x18\n" +
+	" \x03(\v2!.xtsync.events.v1.AttributeChangeR\achanges\x12A\n" +
+	"\rmatch_queries\x18\v \x03(\v2\x1c.xtsync.events.v1.MatchQueryR\fmatchQueries\x12<\n" +
+	"\bon_match\x18\f \x03(\v2!.xtsync.events.v1.AttributeChangeR\aonMatch\x12,\n" +
+	"\x12desired_member_ids\x18\r \x03(\tR\x10desiredMemberIds\x129\n" +
+	"\x19pending_source_member_ids\x18\x0e \x03(\tR\x16pendingSourceMemberIds\x12I\n" +
+	"\x0fconnector_entry\x18\x0f \x01(\v2 .xtsync.events.v1.ConnectorEntryR\x0econnectorEntry\x12\"\n" +
+	"\fdeprovisions\x18\x10 \x01(\bR\fdeprovisions\x12\x12\n" +
+	"\x04code\x18\x11 \x01(\tR\x04code\x12\x19\n" +
+	"\blog_json\x18\x12 \x01(\tR\alogJson\"\xaf\x03\n" +
 	"\fWriteOutcome\x12\x1b\n" +
 	"\tintent_id\x18\x01 \x01(\tR\bintentId\x12)\n" +
 	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1082,13 +1671,56 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\battempts\x18\n" +
 	" \x01(\x05R\battempts\x128\n" +
 	"\ttimestamp\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x19\n" +
-	"\btrace_id\x18\f \x01(\tR\atraceId*}\n" +
+	"\btrace_id\x18\f \x01(\tR\atraceId\"\xbd\x01\n" +
+	"\x11SourceChangeBatch\x12)\n" +
+	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x14\n" +
+	"\x05shard\x18\x03 \x01(\x05R\x05shard\x128\n" +
+	"\achanges\x18\x04 \x03(\v2\x1e.xtsync.events.v1.SourceChangeR\achanges\x12\x12\n" +
+	"\x04page\x18\x05 \x01(\x03R\x04page\"x\n" +
+	"\n" +
+	"MatchQuery\x12\x1e\n" +
+	"\n" +
+	"precedence\x18\x01 \x01(\x05R\n" +
+	"precedence\x12\x1c\n" +
+	"\tattribute\x18\x02 \x01(\tR\tattribute\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\tR\x05value\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\"\xd2\x01\n" +
+	"\x0fAttributeChange\x12\x1c\n" +
+	"\tattribute\x18\x01 \x01(\tR\tattribute\x12%\n" +
+	"\x0egraph_property\x18\x02 \x01(\tR\rgraphProperty\x12$\n" +
+	"\x0enew_value_json\x18\x03 \x01(\tR\fnewValueJson\x12$\n" +
+	"\x0eold_value_json\x18\x04 \x01(\tR\foldValueJson\x12\x12\n" +
+	"\x04hash\x18\x05 \x01(\x04R\x04hash\x12\x1a\n" +
+	"\bredacted\x18\x06 \x01(\bR\bredacted\"\xe2\x02\n" +
+	"\x0eConnectorEntry\x12\x1b\n" +
+	"\tsource_id\x18\x01 \x01(\tR\bsourceId\x12\x1b\n" +
+	"\ttarget_id\x18\x02 \x01(\tR\btargetId\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x120\n" +
+	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12&\n" +
+	"\x0fcreated_by_sync\x18\x05 \x01(\bR\rcreatedBySync\x12J\n" +
+	"\bexported\x18\x06 \x03(\v2..xtsync.events.v1.ConnectorEntry.ExportedEntryR\bexported\x12\x1d\n" +
+	"\n" +
+	"matched_by\x18\a \x01(\tR\tmatchedBy\x1a;\n" +
+	"\rExportedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x01\"\xcc\x01\n" +
+	"\vIntentBatch\x12)\n" +
+	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12(\n" +
+	"\x10target_tenant_id\x18\x03 \x01(\tR\x0etargetTenantId\x12\x14\n" +
+	"\x05shard\x18\x04 \x01(\x05R\x05shard\x127\n" +
+	"\aintents\x18\x05 \x03(\v2\x1d.xtsync.events.v1.WriteIntentR\aintents\"\x90\x01\n" +
+	"\fOutcomeBatch\x12)\n" +
+	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12:\n" +
+	"\boutcomes\x18\x03 \x03(\v2\x1e.xtsync.events.v1.WriteOutcomeR\boutcomes*}\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12CHANGE_KIND_UPSERT\x10\x01\x12\x1c\n" +
 	"\x18CHANGE_KIND_SOFT_DELETED\x10\x02\x12\x1c\n" +
-	"\x18CHANGE_KIND_HARD_DELETED\x10\x03*\xc1\x01\n" +
+	"\x18CHANGE_KIND_HARD_DELETED\x10\x03*\xf6\x01\n" +
 	"\vWriteAction\x12\x1c\n" +
 	"\x18WRITE_ACTION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13WRITE_ACTION_CREATE\x10\x01\x12\x17\n" +
@@ -1096,7 +1728,9 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x14WRITE_ACTION_DISABLE\x10\x03\x12\x17\n" +
 	"\x13WRITE_ACTION_DELETE\x10\x04\x12\x18\n" +
 	"\x14WRITE_ACTION_RESTORE\x10\x05\x12\x15\n" +
-	"\x11WRITE_ACTION_SKIP\x10\x06*l\n" +
+	"\x11WRITE_ACTION_SKIP\x10\x06\x12\x1c\n" +
+	"\x18WRITE_ACTION_HARD_DELETE\x10\a\x12\x15\n" +
+	"\x11WRITE_ACTION_FAIL\x10\b*l\n" +
 	"\tCycleMode\x12\x1a\n" +
 	"\x16CYCLE_MODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CYCLE_MODE_DELTA\x10\x01\x12\x13\n" +
@@ -1123,7 +1757,7 @@ func file_xtsync_events_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_xtsync_events_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_xtsync_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_xtsync_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_xtsync_events_v1_events_proto_goTypes = []any{
 	(ChangeKind)(0),               // 0: xtsync.events.v1.ChangeKind
 	(WriteAction)(0),              // 1: xtsync.events.v1.WriteAction
@@ -1137,39 +1771,55 @@ var file_xtsync_events_v1_events_proto_goTypes = []any{
 	(*CycleEnd)(nil),              // 9: xtsync.events.v1.CycleEnd
 	(*ModifiedProperty)(nil),      // 10: xtsync.events.v1.ModifiedProperty
 	(*ProvisioningLogEntry)(nil),  // 11: xtsync.events.v1.ProvisioningLogEntry
-	(*v1.ObjectRef)(nil),          // 12: xtsync.common.v1.ObjectRef
-	(*structpb.Struct)(nil),       // 13: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(*v1.ErrorDetail)(nil),        // 15: xtsync.common.v1.ErrorDetail
+	(*SourceChangeBatch)(nil),     // 12: xtsync.events.v1.SourceChangeBatch
+	(*MatchQuery)(nil),            // 13: xtsync.events.v1.MatchQuery
+	(*AttributeChange)(nil),       // 14: xtsync.events.v1.AttributeChange
+	(*ConnectorEntry)(nil),        // 15: xtsync.events.v1.ConnectorEntry
+	(*IntentBatch)(nil),           // 16: xtsync.events.v1.IntentBatch
+	(*OutcomeBatch)(nil),          // 17: xtsync.events.v1.OutcomeBatch
+	nil,                           // 18: xtsync.events.v1.ConnectorEntry.ExportedEntry
+	(*v1.ObjectRef)(nil),          // 19: xtsync.common.v1.ObjectRef
+	(*structpb.Struct)(nil),       // 20: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*v1.ErrorDetail)(nil),        // 22: xtsync.common.v1.ErrorDetail
 }
 var file_xtsync_events_v1_events_proto_depIdxs = []int32{
-	12, // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
+	19, // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
 	0,  // 1: xtsync.events.v1.SourceChange.kind:type_name -> xtsync.events.v1.ChangeKind
-	13, // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
-	14, // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
-	12, // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
+	20, // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
+	21, // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
+	19, // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
 	1,  // 5: xtsync.events.v1.WriteIntent.action:type_name -> xtsync.events.v1.WriteAction
-	13, // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
-	12, // 7: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 8: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
-	15, // 9: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
-	14, // 10: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
-	2,  // 11: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
-	12, // 12: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
-	14, // 13: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
-	14, // 14: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
-	14, // 15: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
-	12, // 16: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 17: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
-	3,  // 18: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
-	15, // 19: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
-	10, // 20: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
-	14, // 21: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	20, // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
+	14, // 7: xtsync.events.v1.WriteIntent.changes:type_name -> xtsync.events.v1.AttributeChange
+	13, // 8: xtsync.events.v1.WriteIntent.match_queries:type_name -> xtsync.events.v1.MatchQuery
+	14, // 9: xtsync.events.v1.WriteIntent.on_match:type_name -> xtsync.events.v1.AttributeChange
+	15, // 10: xtsync.events.v1.WriteIntent.connector_entry:type_name -> xtsync.events.v1.ConnectorEntry
+	19, // 11: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 12: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
+	22, // 13: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
+	21, // 14: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
+	2,  // 15: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
+	19, // 16: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
+	21, // 17: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
+	21, // 18: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
+	21, // 19: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
+	19, // 20: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 21: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
+	3,  // 22: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
+	22, // 23: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
+	10, // 24: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
+	21, // 25: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
+	4,  // 26: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
+	21, // 27: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
+	18, // 28: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
+	5,  // 29: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
+	6,  // 30: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_xtsync_events_v1_events_proto_init() }
@@ -1183,7 +1833,7 @@ func file_xtsync_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xtsync_events_v1_events_proto_rawDesc), len(file_xtsync_events_v1_events_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   8,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
