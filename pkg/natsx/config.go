@@ -4,45 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/xtsync/xtsync/pkg/secret"
 )
-
-// Secret holds a credential. It prints and logs as REDACTED so a Config can
-// be logged or dumped whole; Reveal is the only way to read it.
-type Secret string
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String implements fmt.Stringer and flag.Value.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "REDACTED"
-}
-
-// GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return `natsx.Secret("` + s.String() + `")` }
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalText keeps YAML/JSON dumps of a config from leaking the value.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// secretFlag is the flag.Value for a Secret.
-type secretFlag struct{ s *Secret }
-
-func (f secretFlag) String() string {
-	if f.s == nil {
-		return ""
-	}
-	return f.s.String()
-}
-func (f secretFlag) Set(v string) error { *f.s = Secret(v); return nil }
 
 // TLSConfig names PEM files for a TLS (and optionally mutual TLS) connection.
 type TLSConfig struct {
@@ -58,10 +24,10 @@ type Config struct {
 	// Name shows up in the server's connection list (service and pod).
 	Name string `yaml:"name"`
 	// At most one of CredsFile (JWT + nkey seed), NKeyFile (seed) or Token.
-	CredsFile string    `yaml:"creds_file"`
-	NKeyFile  string    `yaml:"nkey_file"`
-	Token     Secret    `yaml:"token"`
-	TLS       TLSConfig `yaml:"tls"`
+	CredsFile string        `yaml:"creds_file"`
+	NKeyFile  string        `yaml:"nkey_file"`
+	Token     secret.Secret `yaml:"token"`
+	TLS       TLSConfig     `yaml:"tls"`
 	// ConnectTimeout bounds the first connection.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	// ReconnectWait is the pause between reconnect attempts.
@@ -77,7 +43,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.StringVar(&c.Name, prefix+"name", "xtsync", "Connection name shown by the server.")
 	f.StringVar(&c.CredsFile, prefix+"creds-file", "", "NATS credentials file (JWT and nkey seed).")
 	f.StringVar(&c.NKeyFile, prefix+"nkey-file", "", "NKey seed file.")
-	f.Var(secretFlag{&c.Token}, prefix+"token", "Authentication token (prefer a creds file).")
+	f.Var(secret.Flag(&c.Token), prefix+"token", "Authentication token (prefer a creds file).")
 	f.StringVar(&c.TLS.CAFile, prefix+"tls.ca-file", "", "CA bundle to verify the server.")
 	f.StringVar(&c.TLS.CertFile, prefix+"tls.cert-file", "", "Client certificate for mutual TLS.")
 	f.StringVar(&c.TLS.KeyFile, prefix+"tls.key-file", "", "Client key for mutual TLS.")

@@ -4,45 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
+
+	"github.com/xtsync/xtsync/pkg/secret"
 )
-
-// Secret holds a credential. It prints, logs and marshals as REDACTED so a
-// Config can be dumped whole; Reveal is the only way to read it.
-type Secret string
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String implements fmt.Stringer.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "REDACTED"
-}
-
-// GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return `redisx.Secret("` + s.String() + `")` }
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalText keeps YAML/JSON dumps of a config from leaking the value.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-type secretFlag struct{ s *Secret }
-
-func (f secretFlag) String() string {
-	if f.s == nil {
-		return ""
-	}
-	return f.s.String()
-}
-
-func (f secretFlag) Set(v string) error { *f.s = Secret(v); return nil }
 
 // TLSConfig enables TLS when Enabled or any file is set; CertFile and
 // KeyFile together give mutual TLS.
@@ -60,11 +26,11 @@ func (t TLSConfig) on() bool {
 
 // Config is how a service connects to Redis.
 type Config struct {
-	Addr     string    `yaml:"addr"`
-	Username string    `yaml:"username"`
-	Password Secret    `yaml:"password"`
-	DB       int       `yaml:"db"`
-	TLS      TLSConfig `yaml:"tls"`
+	Addr     string        `yaml:"addr"`
+	Username string        `yaml:"username"`
+	Password secret.Secret `yaml:"password"`
+	DB       int           `yaml:"db"`
+	TLS      TLSConfig     `yaml:"tls"`
 	// PoolSize is connections per client; 0 is go-redis' 10 per CPU.
 	PoolSize int `yaml:"pool_size"`
 	// Tracing adds a redisotel span per command (on by default).
@@ -75,7 +41,7 @@ type Config struct {
 func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.StringVar(&c.Addr, prefix+"addr", "127.0.0.1:6379", "Redis server host:port.")
 	f.StringVar(&c.Username, prefix+"username", "", "Redis ACL user name.")
-	f.Var(secretFlag{&c.Password}, prefix+"password", "Redis password (logged as REDACTED).")
+	f.Var(secret.Flag(&c.Password), prefix+"password", "Redis password (logged as REDACTED).")
 	f.IntVar(&c.DB, prefix+"db", 0, "Redis logical database; must be 0 with Redis Cluster.")
 	f.BoolVar(&c.TLS.Enabled, prefix+"tls.enabled", false, "Connect with TLS using the system roots.")
 	f.StringVar(&c.TLS.CAFile, prefix+"tls.ca-file", "", "PEM file of CAs to trust (implies TLS).")
