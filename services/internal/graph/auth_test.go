@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -139,4 +140,25 @@ func TestUnreachableIsTransient(t *testing.T) {
 	require.Error(t, err)
 	require.True(t, graph.IsTransient(err), "%v", err)
 	require.False(t, errors.Is(err, graph.ErrAuth))
+}
+
+func TestConfigFlags(t *testing.T) {
+	t.Parallel()
+	var cfg graph.Config
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	cfg.RegisterFlags("target.graph.", fs)
+	require.NoError(t, fs.Parse([]string{
+		"-target.graph.tenant-id=t1", "-target.graph.client-id=c1", "-target.graph.client-secret=hunter2",
+		"-target.graph.graph-url=https://127.0.0.1:9/v1.0", "-target.graph.max-retries=5", "-target.graph.timeout=30s",
+	}))
+	require.Equal(t, "t1", cfg.TenantID)
+	require.Equal(t, "hunter2", cfg.ClientSecret.Reveal())
+	require.Equal(t, 5, cfg.MaxRetries)
+	require.Equal(t, 30*time.Second, cfg.Timeout)
+	require.NoError(t, cfg.Validate())
+	// The usage text shows the flag, never its value.
+	var usage bytes.Buffer
+	fs.SetOutput(&usage)
+	fs.PrintDefaults()
+	require.NotContains(t, usage.String(), "hunter2")
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,89 +15,6 @@ import (
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
 )
-
-// Public-cloud defaults, used when a Config leaves the URLs empty.
-const (
-	DefaultAuthorityURL = "https://login.microsoftonline.com/"
-	DefaultGraphURL     = "https://graph.microsoft.com/v1.0"
-	DefaultScope        = "https://graph.microsoft.com/.default"
-)
-
-// Config says which tenant and app a Client acts as, and where Graph is.
-type Config struct {
-	TenantID     string `yaml:"tenant_id"`
-	ClientID     string `yaml:"client_id"`
-	ClientSecret Secret `yaml:"client_secret"`
-	// AuthorityURL is the Entra authority host, e.g. graphsim's
-	// AuthorityURL(); MSAL requires https.
-	AuthorityURL string `yaml:"authority_url"`
-	// GraphURL is the service root including the version segment.
-	GraphURL string `yaml:"graph_url"`
-	// Scopes default to DefaultScope.
-	Scopes []string `yaml:"scopes"`
-	// HTTPClient supplies the base transport (custom CA for graphsim, proxy);
-	// the SDK middleware is layered on top of its Transport.
-	HTTPClient *http.Client `yaml:"-"`
-	// MaxRetries bounds the SDK retry handler (429, 503, 504); the SDK caps
-	// it at 10. 0 means the SDK default of 3; -1 disables retries.
-	MaxRetries int `yaml:"max_retries"`
-	// RetryDelay is the back-off base when a response has no Retry-After;
-	// the SDK works in whole seconds (min 1s).
-	RetryDelay time.Duration `yaml:"retry_delay"`
-	// Timeout bounds one HTTP exchange including retries; default 100s.
-	Timeout time.Duration `yaml:"timeout"`
-	// Logger receives retry notices; default discards.
-	Logger *slog.Logger `yaml:"-"`
-}
-
-// Validate reports a Config that cannot work.
-func (c Config) Validate() error {
-	switch {
-	case c.TenantID == "":
-		return errors.New("graph config: tenant_id is required")
-	case c.ClientID == "":
-		return errors.New("graph config: client_id is required")
-	case c.ClientSecret == "":
-		return errors.New("graph config: client_secret is required")
-	}
-	for name, raw := range map[string]string{"authority_url": c.AuthorityURL, "graph_url": c.GraphURL} {
-		if raw == "" {
-			continue
-		}
-		u, err := url.Parse(raw)
-		if err != nil {
-			return fmt.Errorf("graph config: %s: %w", name, err)
-		}
-		if u.Scheme != "https" {
-			// MSAL refuses non-https authorities and kiota refuses to attach
-			// tokens to non-https hosts other than localhost.
-			return fmt.Errorf("graph config: %s must be https, got %q", name, raw)
-		}
-	}
-	return nil
-}
-
-func (c Config) withDefaults() Config {
-	if c.AuthorityURL == "" {
-		c.AuthorityURL = DefaultAuthorityURL
-	}
-	if c.GraphURL == "" {
-		c.GraphURL = DefaultGraphURL
-	}
-	if len(c.Scopes) == 0 {
-		c.Scopes = []string{DefaultScope}
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Transport: khttp.GetDefaultTransport()}
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 100 * time.Second
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	return c
-}
 
 // Client talks to one tenant's Graph as one app. It is safe for concurrent
 // use.

@@ -20,5 +20,11 @@ func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 // MarshalText keeps the secret out of JSON and YAML dumps of a Config.
 func (Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
+// Set implements flag.Value.
+func (s *Secret) Set(v string) error {
+	*s = Secret(v)
+	return nil
+}
+
 // Reveal returns the secret itself; only the credential should call it.
 func (s Secret) Reveal() string { return string(s) }
