@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -97,6 +98,14 @@ func TestGroupsDeltaMembers(t *testing.T) {
 	users := firstUsers(t, s.client, 2)
 	for id := range users {
 		require.NoError(t, s.client.AddMember(ctx, g.ID, id))
+	}
+	// Adding again is refused the way Graph does (400, not 409), which
+	// the writer treats as an idempotent success.
+	for id := range users {
+		err := s.client.AddMember(ctx, g.ID, id)
+		requireGraphError(t, err, http.StatusBadRequest, "Request_BadRequest")
+		require.True(t, graph.IsAlreadyExists(err))
+		break
 	}
 	memberIDs, err := s.client.ListMemberIDs(ctx, g.ID)
 	require.NoError(t, err)

@@ -87,6 +87,19 @@ func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
 // IsConflict reports a 409, e.g. an object that already exists.
 func IsConflict(err error) bool { return statusOf(err) == http.StatusConflict }
 
+// IsAlreadyExists reports a write refused because its result already
+// exists: a 409, or Graph's 400 for a duplicate userPrincipalName or an
+// existing group member ("... already exist(s) ..."). Writers treat it as
+// success of an idempotent retry, after checking the object matches.
+func IsAlreadyExists(err error) bool {
+	var ge *Error
+	if !errors.As(err, &ge) {
+		return false
+	}
+	return ge.Status == http.StatusConflict ||
+		(ge.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(ge.Message), "already exist"))
+}
+
 // IsTransient reports failures worth retrying later as they are: throttling,
 // server errors, and no response at all (but not a cancelled context).
 func IsTransient(err error) bool {

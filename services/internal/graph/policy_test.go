@@ -39,6 +39,9 @@ func TestCrossTenantPolicyReadWrite(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, partner, p.TenantID)
 	require.Equal(t, true, *p.AutoRedeemInbound)
+	_, err = s.client.CreatePartnerPolicy(ctx, partner, nil)
+	require.True(t, graph.IsConflict(err), "%v", err)
+	require.True(t, graph.IsAlreadyExists(err))
 
 	require.NoError(t, s.client.UpdatePartnerPolicy(ctx, partner, graph.Attributes{
 		"automaticUserConsentSettings": map[string]any{"inboundAllowed": true, "outboundAllowed": true},

@@ -133,6 +133,8 @@ func TestUserLifecycle(t *testing.T) {
 		"passwordProfile": map[string]any{"password": "Xy!12345678"},
 	})
 	requireGraphError(t, err, http.StatusBadRequest, "Request_BadRequest")
+	require.True(t, graph.IsAlreadyExists(err))
+	require.False(t, graph.IsConflict(err), "Graph says 400 here, not 409")
 
 	require.NoError(t, s.client.DeleteUser(ctx, created.ID))
 	_, err = s.client.GetUser(ctx, created.ID)
