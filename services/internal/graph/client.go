@@ -27,9 +27,13 @@ type Client struct {
 	retries atomic.Int64
 }
 
-// New builds a Client. It does not contact the tenant; call CheckToken for
-// a connection test.
+// New builds a Client. It does not contact the tenant (ctx is kept for
+// construction that may need to, e.g. certificate loading); call CheckToken
+// for a connection test.
 func New(ctx context.Context, cfg Config) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -81,6 +81,8 @@ func (c Config) withDefaults() Config {
 	if c.GraphURL == "" {
 		c.GraphURL = DefaultGraphURL
 	}
+	// The SDK joins paths to the base URL as "{+baseurl}/users".
+	c.GraphURL = strings.TrimSuffix(c.GraphURL, "/")
 	if len(c.Scopes) == 0 {
 		c.Scopes = []string{DefaultScope}
 	}

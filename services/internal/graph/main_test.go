@@ -90,7 +90,8 @@ func startSim(t testing.TB, opts ...simOpt) *sim {
 	})
 	info := srv.Tenants()[0].Info()
 	cfg.TenantID, cfg.ClientID, cfg.ClientSecret = info.ID, info.ClientID, graph.Secret(info.ClientSecret)
-	cfg.AuthorityURL, cfg.GraphURL, cfg.HTTPClient = srv.AuthorityURL(), srv.GraphURL(), srv.HTTPClient()
+	// A trailing slash on the service root is tolerated.
+	cfg.AuthorityURL, cfg.GraphURL, cfg.HTTPClient = srv.AuthorityURL(), srv.GraphURL()+"/", srv.HTTPClient()
 	c, err := graph.New(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
