@@ -1,0 +1,89 @@
+package writer
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+// members reconciles a group's direct members with desired_member_ids:
+// read the current members (skipped for a group just created), then add
+// and remove through members/$ref.
+func (a *applier) members(fresh bool) func(*task) []*item {
+	return func(t *task) []*item {
+		desired := t.in.GetDesiredMemberIds()
+		if fresh {
+			return a.memberWrites(t, desired, nil)
+		}
+		var current []string
+		var list func(path string) *item
+		list = func(path string) *item {
+			req := graph.BatchRequest{Method: http.MethodGet, URL: path}
+			return a.newItem(req, func(res graph.BatchResult) {
+				vals, _ := res.Body["value"].([]any)
+				for _, v := range vals {
+					if m, ok := v.(map[string]any); ok {
+						if id, _ := m["id"].(string); id != "" {
+							current = append(current, id)
+						}
+					}
+				}
+				if next, _ := res.Body["@odata.nextLink"].(string); next != "" {
+					if p := relative(next); p != "" {
+						t.steps = append([]func(*task) []*item{func(*task) []*item { return []*item{list(p)} }}, t.steps...)
+					}
+				}
+			}, nil)
+		}
+		t.then(func(t *task) []*item { return a.memberWrites(t, desired, current) })
+		// The reconcile step must run after every page: it is queued last,
+		// and a next page is pushed in front of it.
+		return []*item{list(objectPath(false, t.targetID) + "/members?$select=id&$top=999")}
+	}
+}
+
+// memberWrites closes over current by value at call time.
+func (a *applier) memberWrites(t *task, desired, current []string) []*item {
+	want := make(map[string]bool, len(desired))
+	for _, id := range desired {
+		want[strings.ToLower(id)] = true
+	}
+	have := make(map[string]bool, len(current))
+	var items []*item
+	for _, id := range current {
+		have[strings.ToLower(id)] = true
+		if !want[strings.ToLower(id)] {
+			items = append(items, a.newItem(graph.RemoveMemberRequest("", t.targetID, id), nil, notFoundOK))
+		}
+	}
+	for _, id := range desired {
+		if have[strings.ToLower(id)] {
+			continue
+		}
+		req := graph.BatchRequest{
+			Method: http.MethodPost, URL: objectPath(false, t.targetID) + "/members/$ref",
+			Body: map[string]any{"@odata.id": a.refURL(id)},
+		}
+		items = append(items, a.newItem(req, nil, alreadyMember))
+	}
+	return items
+}
+
+// alreadyMember: Graph answers 400 "One or more added object references
+// already exist" for an existing member (a redelivered add).
+func alreadyMember(res graph.BatchResult) bool {
+	return res.Status == http.StatusBadRequest && res.Err != nil &&
+		strings.Contains(strings.ToLower(res.Err.Message), "already exist")
+}
+
+// relative turns an absolute @odata.nextLink into a path under the service
+// root, as $batch items want.
+func relative(link string) string {
+	for _, root := range []string{"/v1.0/", "/beta/"} {
+		if i := strings.Index(link, root); i >= 0 {
+			return link[i+len(root)-1:]
+		}
+	}
+	return ""
+}
