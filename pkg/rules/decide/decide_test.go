@@ -252,6 +252,10 @@ func TestGroupActions(t *testing.T) {
 	d = decide.Decide(cfg, decide.Input{Source: group("g-staff"), Entry: entry, Resolve: all, Now: now})
 	require.Equal(t, decide.Skip, d.Action)
 	require.Equal(t, rules.NoChange, d.Code)
+	d = decide.Decide(cfg, decide.Input{Source: group("g-staff", "members", []string{}), Entry: entry, Resolve: all, Now: now})
+	require.Equal(t, decide.Update, d.Action, "an emptied group loses its members")
+	require.NotNil(t, d.Members)
+	require.Empty(t, d.Members.Set)
 
 	cases := []struct {
 		name string

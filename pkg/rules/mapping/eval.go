@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/xtsync/xtsync/pkg/rules"
+	"github.com/xtsync/xtsync/pkg/rules/schema"
 )
 
 // Mode says whether the target object is being created or already exists.
@@ -94,6 +95,12 @@ func (m *Mapping) eval(attrs rules.Attrs, mode Mode, env *Env) (Result, *rules.E
 		raw = v
 	}
 	if rules.IsEmpty(raw) {
+		if raw != nil && m.Attr.Type == schema.Reference && m.Attr.Multi {
+			// A reference set that is present but empty (a group whose last
+			// member left) is a value, not null: the target must follow.
+			r.Flow, r.Value, r.Hash = true, []Ref{}, Hash([]Ref{})
+			return r, nil
+		}
 		switch {
 		case mode == Create && m.def != nil:
 			r2 := m.flow(m.def)
