@@ -1,0 +1,178 @@
+package transformer
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/rules/decide"
+	"github.com/xtsync/xtsync/pkg/rules/mapping"
+	"github.com/xtsync/xtsync/pkg/rules/match"
+	"github.com/xtsync/xtsync/pkg/rules/schema"
+)
+
+const groupType = commonv1.ObjectType_OBJECT_TYPE_GROUP
+
+var actions = map[decide.Action]eventsv1.WriteAction{
+	decide.Create:     eventsv1.WriteAction_WRITE_ACTION_CREATE,
+	decide.Update:     eventsv1.WriteAction_WRITE_ACTION_UPDATE,
+	decide.SoftDelete: eventsv1.WriteAction_WRITE_ACTION_DELETE,
+	decide.Disable:    eventsv1.WriteAction_WRITE_ACTION_DISABLE,
+	decide.HardDelete: eventsv1.WriteAction_WRITE_ACTION_HARD_DELETE,
+	decide.Restore:    eventsv1.WriteAction_WRITE_ACTION_RESTORE,
+	decide.Skip:       eventsv1.WriteAction_WRITE_ACTION_SKIP,
+	decide.Fail:       eventsv1.WriteAction_WRITE_ACTION_FAIL,
+}
+
+// IntentID is the idempotency key of one intent: the cycle and the source
+// object (readable in logs) plus a hash of the batch coordinates and the
+// action. A redelivered batch yields the same id; the same object seen in
+// two pages of one cycle (Graph delta may repeat objects) does not.
+func IntentID(b *eventsv1.SourceChangeBatch, sourceID string, a eventsv1.WriteAction) string {
+	h := fnv.New64a()
+	for _, s := range []string{b.GetConfigurationId(), b.GetCycleId(), strconv.FormatInt(b.GetPage(), 10),
+		strconv.Itoa(int(b.GetShard())), sourceID, a.String()} {
+		_, _ = h.Write([]byte(s))
+		_, _ = h.Write([]byte{0})
+	}
+	return b.GetCycleId() + "/" + sourceID + "/" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+// toIntent renders a decision as the WriteIntent writers consume.
+func toIntent(b *eventsv1.SourceChangeBatch, ch *eventsv1.SourceChange, d *decide.Decision) (*eventsv1.WriteIntent, error) {
+	action := actions[d.Action]
+	wi := &eventsv1.WriteIntent{
+		ConfigurationId: b.GetConfigurationId(),
+		CycleId:         b.GetCycleId(),
+		Source:          ch.GetObject(),
+		TargetObjectId:  d.TargetID,
+		Action:          action,
+		Deprovisions:    d.Deprovisions,
+		Code:            string(d.Code),
+		IntentId:        IntentID(b, ch.GetObject().GetObjectId(), action),
+	}
+	var err error
+	if wi.Changes, err = toChanges(d.Changes); err != nil {
+		return nil, err
+	}
+	if wi.OnMatch, err = toChanges(d.OnMatch); err != nil {
+		return nil, err
+	}
+	wi.MatchQueries = toQueries(d.Match)
+	if d.Members != nil {
+		wi.DesiredMemberIds = d.Members.Set
+		wi.PendingSourceMemberIds = d.Members.Pending
+		// The marker that membership is to be reconciled: an empty
+		// desired_member_ids alone cannot tell "remove everyone" from
+		// "membership unchanged".
+		js, err := valueJSON(nonNil(d.Members.Set))
+		if err != nil {
+			return nil, err
+		}
+		var h uint64
+		if d.Entry != nil {
+			h = d.Entry.Exported[schema.Members]
+		}
+		wi.Changes = append(wi.Changes, &eventsv1.AttributeChange{Attribute: schema.Members,
+			GraphProperty: schema.Members, NewValueJson: js, Hash: h})
+	}
+	if d.Entry != nil {
+		wi.ConnectorEntry = toEntry(d.Entry)
+	}
+	logJSON, err := json.Marshal(&d.Log)
+	if err != nil {
+		return nil, fmt.Errorf("encode log of %s: %w", ch.GetObject().GetObjectId(), err)
+	}
+	wi.LogJson = string(logJSON)
+	return wi, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func toChanges(cs []decide.Change) ([]*eventsv1.AttributeChange, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	out := make([]*eventsv1.AttributeChange, len(cs))
+	for i := range cs {
+		c := &cs[i]
+		nv, err := valueJSON(c.New)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", c.Attribute, err)
+		}
+		ac := &eventsv1.AttributeChange{Attribute: c.Attribute, GraphProperty: c.Graph,
+			NewValueJson: nv, Hash: c.Hash, Redacted: c.Redacted}
+		if c.Old != nil {
+			if ac.OldValueJson, err = valueJSON(c.Old); err != nil {
+				return nil, fmt.Errorf("encode old %s: %w", c.Attribute, err)
+			}
+		}
+		out[i] = ac
+	}
+	return out, nil
+}
+
+// altSecID is the JSON of the B2B identity (alternativeSecurityIds has no
+// plain Graph property; the writer builds the invitation from it).
+type altSecID struct {
+	IdentityProvider string `json:"identityProvider"`
+	Key              string `json:"key"`
+}
+
+// valueJSON encodes a mapped value: dates as RFC 3339 strings, the B2B
+// identity as [{"identityProvider": tenant, "key": netId}], references as
+// their (resolved) id.
+func valueJSON(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "null", nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case time.Time:
+		v = x.UTC().Format(time.RFC3339)
+	case mapping.AltSecID:
+		v = []altSecID{{IdentityProvider: x.TenantID, Key: x.NetID}}
+	case mapping.Ref:
+		v = x.SourceID
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func toQueries(qs []match.Query) []*eventsv1.MatchQuery {
+	if len(qs) == 0 {
+		return nil
+	}
+	out := make([]*eventsv1.MatchQuery, len(qs))
+	for i, q := range qs {
+		out[i] = &eventsv1.MatchQuery{Precedence: int32(q.Precedence), Attribute: q.Attribute, Value: q.Value, Filter: q.Filter}
+	}
+	return out
+}
+
+func toEntry(e *decide.Entry) *eventsv1.ConnectorEntry {
+	return &eventsv1.ConnectorEntry{
+		SourceId:      e.SourceID,
+		TargetId:      e.TargetID,
+		State:         string(e.State),
+		Since:         timestamppb.New(e.Since),
+		CreatedBySync: e.CreatedBySync,
+		Exported:      e.Exported,
+	}
+}

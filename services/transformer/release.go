@@ -1,0 +1,107 @@
+package transformer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/natsx"
+)
+
+// publishHeldSignal tells the log service (and, through it, the scheduler
+// that pauses the job) that deprovisions were held: an OutcomeBatch on
+// xtsync.outcomes.<cfg> with one failed WriteOutcome per held intent,
+// error code DeletionThresholdExceeded. Message id "<input id>/held".
+func (t *Transformer) publishHeldSignal(ctx context.Context, p *natsx.Publisher, res *Result, msgID string) error {
+	out := res.Intents
+	subj, err := natsx.OutcomeSubject(out.GetConfigurationId())
+	if err != nil {
+		return natsx.Permanent(err)
+	}
+	msg := fmt.Sprintf("%d deprovisions in cycle %s exceed the accidental-deletion threshold of %d; held until the job is restarted with force-deletes",
+		res.Deprovisions, out.GetCycleId(), res.Threshold)
+	ob := &eventsv1.OutcomeBatch{ConfigurationId: out.GetConfigurationId(), CycleId: out.GetCycleId()}
+	now := timestamppb.New(t.deps.Now())
+	for _, wi := range res.Held {
+		ob.Outcomes = append(ob.Outcomes, &eventsv1.WriteOutcome{
+			IntentId: wi.GetIntentId(), ConfigurationId: wi.GetConfigurationId(), CycleId: wi.GetCycleId(),
+			Source: wi.GetSource(), TargetObjectId: wi.GetTargetObjectId(), Action: wi.GetAction(),
+			Error:      &commonv1.ErrorDetail{Code: CodeDeletionThresholdExceeded, Message: msg},
+			FinishedAt: now,
+		})
+	}
+	if err := p.Publish(ctx, subj, ob, msgID+"/held"); err != nil {
+		return fmt.Errorf("publish held signal of %s: %w", msgID, err)
+	}
+	return nil
+}
+
+// HeldCount returns how many deprovisions a cycle holds.
+func (t *Transformer) HeldCount(ctx context.Context, configurationID, cycleID string) (int, error) {
+	held, err := t.guard.Held(ctx, configurationID, cycleID)
+	return len(held), err
+}
+
+// ReleaseHeld publishes the deprovisioning intents held for a cycle (the
+// admin allowed the deletions: restart with force-deletes) and returns how
+// many. It first marks the cycle forced so batches still in flight hold
+// nothing more. Message ids "<cycle>/held/<shard>/<n>" over intents sorted
+// by id make a retried release deduplicate; the held list is dropped only
+// after JetStream stored every message.
+func (t *Transformer) ReleaseHeld(ctx context.Context, configurationID, cycleID string) (int, error) {
+	if t.deps.JetStream == nil {
+		return 0, errors.New("transformer: release needs JetStream")
+	}
+	comp, err := t.deps.Rules.Rules(ctx, configurationID)
+	if err != nil {
+		return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+	}
+	if err := t.guard.Force(ctx, configurationID, cycleID); err != nil {
+		return 0, err
+	}
+	held, err := t.guard.Held(ctx, configurationID, cycleID)
+	if err != nil || len(held) == 0 {
+		return 0, err
+	}
+	slices.SortFunc(held, func(a, b *eventsv1.WriteIntent) int { return strings.Compare(a.GetIntentId(), b.GetIntentId()) })
+	byShard := map[int][]*eventsv1.WriteIntent{}
+	for _, wi := range held {
+		k := natsx.ShardOf(wi.GetSource().GetObjectId(), t.cfg.IntentShards)
+		byShard[k] = append(byShard[k], wi)
+	}
+	p, err := natsx.NewPublisher(t.deps.JetStream, natsx.PublisherOptions{MeterProvider: t.deps.MeterProvider})
+	if err != nil {
+		return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+	}
+	for k, intents := range byShard {
+		for n := 0; len(intents) > 0; n++ {
+			chunk := intents[:min(t.cfg.ReleaseBatch, len(intents))]
+			intents = intents[len(chunk):]
+			ib := &eventsv1.IntentBatch{ConfigurationId: configurationID, CycleId: cycleID,
+				TargetTenantId: comp.TargetTenantID, Shard: int32(k), Intents: chunk}
+			subj, err := natsx.IntentSubject(comp.TargetTenantID, configurationID, chunk[0].GetSource().GetObjectId(), t.cfg.IntentShards)
+			if err != nil {
+				return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+			}
+			id := cycleID + "/held/" + strconv.Itoa(k) + "/" + strconv.Itoa(n)
+			if err := p.Publish(ctx, subj, ib, id); err != nil {
+				return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+			}
+		}
+	}
+	if err := p.WaitAll(ctx); err != nil {
+		return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+	}
+	if err := t.guard.Forget(ctx, configurationID, cycleID); err != nil {
+		return 0, err
+	}
+	t.log.InfoContext(ctx, "held deprovisions released", keyConfiguration, configurationID, keyCycle, cycleID, "count", len(held))
+	return len(held), nil
+}

@@ -1,0 +1,295 @@
+package transformer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/pkg/rules"
+	"github.com/xtsync/xtsync/pkg/rules/decide"
+	"github.com/xtsync/xtsync/pkg/rules/schema"
+	"github.com/xtsync/xtsync/pkg/rules/scope"
+)
+
+// Result is the outcome of one change batch.
+type Result struct {
+	// Intents go to the writers: every decision, Skip and Fail included,
+	// minus the held deprovisions.
+	Intents *eventsv1.IntentBatch
+	// Held are deprovisioning intents past the cycle's deletion threshold,
+	// kept in Redis until ReleaseHeld.
+	Held []*eventsv1.WriteIntent
+	// Deprovisions is the cycle's deprovision count after this batch (0
+	// when the threshold is off).
+	Deprovisions int64
+	Threshold    int
+}
+
+// Transform decides every change of b and returns the intents to publish.
+// It reads the connector data store and updates the assigned-group
+// membership and deletion counts, all idempotently: the same batch again
+// yields the same intent ids.
+func (t *Transformer) Transform(ctx context.Context, b *eventsv1.SourceChangeBatch) (*eventsv1.IntentBatch, error) {
+	r, err := t.Process(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return r.Intents, nil
+}
+
+// Process is Transform with the held intents reported.
+func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch) (_ *Result, err error) {
+	start := time.Now()
+	cfgID, cycle := b.GetConfigurationId(), b.GetCycleId()
+	ctx, span := t.tracer.Start(ctx, "transformer.batch", trace.WithAttributes(
+		attribute.String(keyConfiguration, cfgID), attribute.String(keyCycle, cycle),
+		attribute.Int(keyShard, int(b.GetShard())), attribute.Int64(keyPage, b.GetPage()),
+		attribute.Int(keyObjects, len(b.GetChanges()))))
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
+	if err := checkIDs(cfgID, cycle); err != nil {
+		return nil, natsx.Permanent(fmt.Errorf("batch %s/%d: %w", cycle, b.GetPage(), err))
+	}
+	comp, err := t.deps.Rules.Rules(ctx, cfgID)
+	if err != nil {
+		if errors.Is(err, ErrUnknownConfiguration) {
+			return nil, natsx.Permanent(err)
+		}
+		return nil, fmt.Errorf("rules of %s: %w", cfgID, err)
+	}
+	assigned := comp.Config.Mode == scope.AssignedOnly
+	if assigned {
+		if err := t.trackMembers(ctx, comp, b); err != nil {
+			return nil, err
+		}
+	}
+	entries, direct, err := t.load(ctx, b, assigned)
+	if err != nil {
+		return nil, err
+	}
+	resolve := func(id string) (string, bool) {
+		e, ok := entries[id]
+		if !ok || e.TargetID == "" || (e.State != redisx.Active && e.State != redisx.Disabled) {
+			return "", false
+		}
+		return e.TargetID, true
+	}
+	out := &eventsv1.IntentBatch{ConfigurationId: cfgID, CycleId: cycle, TargetTenantId: comp.TargetTenantID,
+		Shard: b.GetShard(), Intents: make([]*eventsv1.WriteIntent, 0, len(b.GetChanges()))}
+	counts := map[countKey]int64{}
+	var deprov []*eventsv1.WriteIntent
+	for _, ch := range b.GetChanges() {
+		d := t.decide(comp.Config, ch, entries, direct, resolve)
+		wi, err := toIntent(b, ch, &d)
+		if err != nil {
+			return nil, natsx.Permanent(err)
+		}
+		counts[countKey{wi.GetAction().String(), wi.GetCode()}]++
+		out.Intents = append(out.Intents, wi)
+		if wi.GetDeprovisions() {
+			deprov = append(deprov, wi)
+		}
+	}
+	res := &Result{Intents: out, Threshold: comp.DeletionThreshold}
+	if comp.DeletionThreshold > 0 && len(deprov) > 0 {
+		if err := t.hold(ctx, res, deprov); err != nil {
+			return nil, err
+		}
+	}
+	t.m.record(ctx, cfgID, counts)
+	t.m.duration.Record(ctx, time.Since(start).Seconds())
+	for k, n := range counts {
+		span.SetAttributes(attribute.Int64("xtsync.intents."+strings.ToLower(strings.TrimPrefix(k.action, "WRITE_ACTION_")), n))
+	}
+	span.SetAttributes(attribute.Int("xtsync.intents.held", len(res.Held)))
+	t.log.DebugContext(ctx, "batch transformed", keyConfiguration, cfgID, keyCycle, cycle, keyPage, b.GetPage(),
+		keyShard, b.GetShard(), keyObjects, len(b.GetChanges()), "held", len(res.Held))
+	return res, nil
+}
+
+// trackMembers records the members of assigned groups in this batch (and
+// forgets those of deleted or unassigned groups) before any user is decided.
+func (t *Transformer) trackMembers(ctx context.Context, comp *Compiled, b *eventsv1.SourceChangeBatch) error {
+	for _, ch := range b.GetChanges() {
+		obj := ch.GetObject()
+		if obj.GetType() != groupType {
+			continue
+		}
+		gid := obj.GetObjectId()
+		var members []string
+		if !deleted(ch) && comp.Config.Assignments.Group(gid).Assigned {
+			members = ch.GetMemberIds()
+		}
+		added, removed, err := t.members.Replace(ctx, b.GetConfigurationId(), gid, members)
+		if err != nil {
+			if errors.Is(err, errInvalidID) {
+				return natsx.Permanent(err)
+			}
+			return err
+		}
+		if added+removed > 0 {
+			t.log.InfoContext(ctx, "assigned group membership changed", keyConfiguration, b.GetConfigurationId(),
+				keyCycle, b.GetCycleId(), "group", gid, "added", added, "removed", removed)
+		}
+	}
+	return nil
+}
+
+// load reads, in one round trip each, the connector entries of the batch's
+// objects and of everything they reference (managers, members), and the
+// assigned groups of its users.
+func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, assigned bool) (map[string]redisx.Entry, map[string][]string, error) {
+	ids := make([]string, 0, len(b.GetChanges()))
+	seen := make(map[string]struct{}, len(b.GetChanges()))
+	add := func(id string) {
+		if _, ok := seen[id]; !ok && id != "" {
+			seen[id] = struct{}{}
+			ids = append(ids, id)
+		}
+	}
+	var users []string
+	for _, ch := range b.GetChanges() {
+		obj := ch.GetObject()
+		add(obj.GetObjectId())
+		if obj.GetType() == groupType {
+			for _, m := range ch.GetMemberIds() {
+				add(m)
+			}
+			continue
+		}
+		users = append(users, obj.GetObjectId())
+		if m := managerOf(ch); m != "" {
+			add(m)
+		}
+	}
+	entries, err := t.deps.Connectors.GetMany(ctx, b.GetConfigurationId(), ids)
+	if err != nil {
+		if errors.Is(err, redisx.ErrInvalid) {
+			return nil, nil, natsx.Permanent(err)
+		}
+		return nil, nil, fmt.Errorf("load %d connector entries: %w", len(ids), err)
+	}
+	var direct map[string][]string
+	if assigned {
+		if direct, err = t.members.DirectGroups(ctx, b.GetConfigurationId(), users); err != nil {
+			return nil, nil, err
+		}
+	}
+	return entries, direct, nil
+}
+
+// managerOf reads the manager's id without converting every attribute.
+func managerOf(ch *eventsv1.SourceChange) string {
+	for k, v := range ch.GetAttributes().GetFields() {
+		if !strings.EqualFold(k, schema.Manager) {
+			continue
+		}
+		if s := v.GetStringValue(); s != "" {
+			return s
+		}
+		return v.GetStructValue().GetFields()["id"].GetStringValue()
+	}
+	return ""
+}
+
+func deleted(ch *eventsv1.SourceChange) bool {
+	k := ch.GetKind()
+	return k == eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED || k == eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED
+}
+
+// decide builds the decision input of one change and runs the rules.
+func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entries map[string]redisx.Entry,
+	direct map[string][]string, resolve func(string) (string, bool)) decide.Decision {
+	obj := ch.GetObject()
+	id := obj.GetObjectId()
+	var typ string
+	switch obj.GetType() {
+	case commonv1.ObjectType_OBJECT_TYPE_USER:
+		typ = schema.UserType
+	case groupType:
+		typ = schema.GroupType
+	default:
+		return unsupported(id, obj.GetType())
+	}
+	attrs := sourceAttrs(ch)
+	in := decide.Input{
+		Source: decide.Source{ID: id, Type: typ, Attrs: attrs, Deleted: deleted(ch), DirectGroups: direct[id]},
+		Entry:  toDecideEntry(entries, id),
+		// The reader's observation time makes a redelivered batch decide
+		// the same way (retention runs out at the same instant).
+		Now:     t.deps.Now(),
+		Resolve: resolve,
+	}
+	if ts := ch.GetObservedAt(); ts != nil {
+		in.Now = ts.AsTime()
+	}
+	return decide.Decide(cfg, in)
+}
+
+// toDecideEntry converts the stored entry. An Active entry without a
+// target id is a create whose outcome never came back: treat the object as
+// not provisioned, so the create (safe to repeat thanks to matching) runs
+// again.
+func toDecideEntry(entries map[string]redisx.Entry, id string) *decide.Entry {
+	e, ok := entries[id]
+	if !ok || (e.TargetID == "" && e.State == redisx.Active) {
+		return nil
+	}
+	return &decide.Entry{SourceID: e.SourceID, TargetID: e.TargetID, State: decide.State(e.State),
+		Since: e.Since, CreatedBySync: e.CreatedBySync, Exported: e.Exported}
+}
+
+// unsupported is the decision for an object type the rules do not know.
+func unsupported(id string, t commonv1.ObjectType) decide.Decision {
+	d := decide.Decision{Action: decide.Skip, Code: rules.EntityTypeNotSupported}
+	d.Log.Action, d.Log.Status, d.Log.Code = decide.LogOther, decide.StatusSkipped, string(rules.EntityTypeNotSupported)
+	d.Log.Reason = fmt.Sprintf("object %s has type %s, which is not synchronized", id, t)
+	return d
+}
+
+// hold runs the deletion guard over the batch's deprovisioning intents and
+// moves the held ones out of the batch.
+func (t *Transformer) hold(ctx context.Context, res *Result, deprov []*eventsv1.WriteIntent) error {
+	out := res.Intents
+	held, count, err := t.guard.Admit(ctx, out.GetConfigurationId(), out.GetCycleId(), res.Threshold, deprov)
+	if err != nil {
+		return err
+	}
+	res.Deprovisions = count
+	drop := map[*eventsv1.WriteIntent]bool{}
+	for i, h := range held {
+		if h {
+			drop[deprov[i]] = true
+			res.Held = append(res.Held, deprov[i])
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	kept := out.Intents[:0]
+	for _, wi := range out.Intents {
+		if !drop[wi] {
+			kept = append(kept, wi)
+		}
+	}
+	out.Intents = kept
+	t.m.held.Add(ctx, int64(len(res.Held)))
+	t.log.WarnContext(ctx, "deletion threshold exceeded: deprovisions held", keyConfiguration, out.GetConfigurationId(),
+		keyCycle, out.GetCycleId(), "held", len(res.Held), "count", count, "threshold", res.Threshold)
+	return nil
+}
