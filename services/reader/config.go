@@ -1,0 +1,156 @@
+package reader
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/rules/schema"
+)
+
+// Config tunes the reader service. The zero value is not usable: start from
+// DefaultConfig (or RegisterFlags, which sets the defaults).
+type Config struct {
+	// Shards is the number of change shards; it must equal the topology's
+	// ChangeShards or changes land on subjects no transformer consumes.
+	Shards int `yaml:"shards"`
+	// PageSize asks Graph for at most this many objects per delta page
+	// (Prefer: odata.maxpagesize). One page is one unit of progress.
+	PageSize int `yaml:"page_size"`
+	// UserSelect and GroupSelect are the $select of the delta queries: every
+	// source attribute a mapping, scoping filter or matching rule may read.
+	// "members" is added to groups by the reader itself.
+	UserSelect  []string `yaml:"user_select"`
+	GroupSelect []string `yaml:"group_select"`
+	// PublishWindow bounds unacknowledged publishes per cycle.
+	PublishWindow int `yaml:"publish_window"`
+	// MaxBatchBytes splits one (page, shard) batch into parts so a message
+	// stays under the stream's MaxMsgSize.
+	MaxBatchBytes int `yaml:"max_batch_bytes"`
+	// MaxCycles is how many configurations this process reads at once.
+	MaxCycles int `yaml:"max_cycles"`
+	// MemberConcurrency bounds parallel ListMemberIDs calls for the changed
+	// groups of one delta page.
+	MemberConcurrency int `yaml:"member_concurrency"`
+	// InProgress is how often a running cycle extends its CycleStart's ack
+	// deadline; it must be shorter than the cycles consumer's AckWait.
+	InProgress time.Duration `yaml:"in_progress"`
+	// DrainTimeout bounds the wait for cycles to wind down at shutdown.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+}
+
+// DefaultConfig is the embedded, single-process default.
+func DefaultConfig() Config {
+	return Config{
+		Shards:            natsx.DefaultTopologyConfig().ChangeShards,
+		PageSize:          500,
+		UserSelect:        DefaultUserSelect(),
+		GroupSelect:       DefaultGroupSelect(),
+		PublishWindow:     natsx.DefaultPublishWindow,
+		MaxBatchBytes:     768 << 10,
+		MaxCycles:         4,
+		MemberConcurrency: 8,
+		InProgress:        10 * time.Second,
+		DrainTimeout:      30 * time.Second,
+	}
+}
+
+// DefaultUserSelect is every Graph property behind schema.SourceUser, so
+// that any mapping an admin can configure finds its source attribute.
+func DefaultUserSelect() []string { return graphProps(schema.SourceUser) }
+
+// DefaultGroupSelect is DefaultUserSelect for groups (members excluded: the
+// reader asks for them itself).
+func DefaultGroupSelect() []string { return graphProps(schema.SourceGroup) }
+
+// notSelectable are schema attributes that are navigation properties, not
+// $select-able on delta: manager needs $expand, members is members@delta.
+var notSelectable = map[string]bool{"manager": true, "members": true}
+
+func graphProps(o *schema.Object) []string {
+	seen := map[string]bool{"id": true}
+	out := []string{"id"}
+	for _, a := range o.Attributes() {
+		p, _, _ := strings.Cut(a.Graph, "/") // employeeOrgData/division -> employeeOrgData
+		if p == "" || seen[p] || notSelectable[p] {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	return out
+}
+
+// RegisterFlags registers the reader flags under prefix (e.g. "reader.")
+// with DefaultConfig values.
+func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
+	d := DefaultConfig()
+	f.IntVar(&c.Shards, prefix+"shards", d.Shards, "Change shards; must equal the NATS topology's change_shards.")
+	f.IntVar(&c.PageSize, prefix+"page-size", d.PageSize, "Objects per Graph delta page.")
+	c.UserSelect, c.GroupSelect = d.UserSelect, d.GroupSelect
+	f.Func(prefix+"user-select", "Comma-separated $select of /users/delta (default: every source schema property).", listFlag(&c.UserSelect))
+	f.Func(prefix+"group-select", "Comma-separated $select of /groups/delta (default: every source schema property).", listFlag(&c.GroupSelect))
+	f.IntVar(&c.PublishWindow, prefix+"publish-window", d.PublishWindow, "Unacknowledged JetStream publishes per cycle.")
+	f.IntVar(&c.MaxBatchBytes, prefix+"max-batch-bytes", d.MaxBatchBytes, "Largest SourceChangeBatch payload; bigger batches are split.")
+	f.IntVar(&c.MaxCycles, prefix+"max-cycles", d.MaxCycles, "Configurations read at once by this process.")
+	f.IntVar(&c.MemberConcurrency, prefix+"member-concurrency", d.MemberConcurrency, "Parallel group member listings per page.")
+	f.DurationVar(&c.InProgress, prefix+"in-progress", d.InProgress, "How often a running cycle extends its start command's ack deadline.")
+	f.DurationVar(&c.DrainTimeout, prefix+"drain-timeout", d.DrainTimeout, "Wait for running cycles at shutdown.")
+}
+
+func listFlag(dst *[]string) func(string) error {
+	return func(s string) error {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		*dst = out
+		return nil
+	}
+}
+
+// Validate reports every invalid setting at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("reader: "+format, a...)) }
+	if c.Shards < 1 {
+		bad("shards must be >= 1, got %d", c.Shards)
+	}
+	if c.PageSize < 1 || c.PageSize > 999 {
+		bad("page_size must be 1..999, got %d", c.PageSize)
+	}
+	for name, sel := range map[string][]string{"user_select": c.UserSelect, "group_select": c.GroupSelect} {
+		if len(sel) == 0 {
+			bad("%s is empty", name)
+		}
+		for _, p := range sel {
+			if p == "" || strings.ContainsAny(p, ", /") {
+				bad("%s: invalid property %q", name, p)
+			}
+		}
+	}
+	if c.PublishWindow < 1 {
+		bad("publish_window must be >= 1, got %d", c.PublishWindow)
+	}
+	if c.MaxBatchBytes < 4<<10 {
+		bad("max_batch_bytes must be >= 4096, got %d", c.MaxBatchBytes)
+	}
+	if c.MaxCycles < 1 {
+		bad("max_cycles must be >= 1, got %d", c.MaxCycles)
+	}
+	if c.MemberConcurrency < 1 {
+		bad("member_concurrency must be >= 1, got %d", c.MemberConcurrency)
+	}
+	if c.InProgress <= 0 {
+		bad("in_progress must be > 0")
+	}
+	if c.DrainTimeout <= 0 {
+		bad("drain_timeout must be > 0")
+	}
+	return errors.Join(errs...)
+}

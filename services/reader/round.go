@@ -1,0 +1,177 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+// round is one delta round of one object type within a cycle: a full
+// import (no link, or resumed from a full import's NextLink) or a delta
+// read from the committed DeltaLink.
+type round struct {
+	typ redisx.ObjectType
+	// wm is the last watermark this cycle committed (or claimed): its Rev is
+	// the expected revision of the next Commit and the number of the next
+	// page read.
+	wm   redisx.Watermark
+	link string
+	// full marks a full import: members@delta then lists every member.
+	full bool
+	// deltaLink is the link the round ended with, committed at cycle end.
+	deltaLink string
+}
+
+// pageResult is one delta page converted to changes.
+type pageResult struct {
+	changes          []*eventsv1.SourceChange
+	objects, removed int
+	nextLink, delta  string
+}
+
+// fetchFunc reads the page of req and converts it.
+type fetchFunc func(ctx context.Context, req graph.DeltaRequest, full bool) (pageResult, error)
+
+// prepare loads the watermark of typ and claims it for this cycle with a
+// compare-and-set write, so that every run of a cycle reads its pages
+// under fresh revisions (page numbers, hence message ids, never repeat
+// across runs: a re-read page may hold newer data that JetStream's
+// de-duplication must not drop) and a concurrent reader of the same
+// configuration loses its next commit.
+func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, error) {
+	store, cfgID := c.r.deps.Watermarks, c.start.GetConfigurationId()
+	wm, err := store.Get(ctx, cfgID, typ)
+	if err != nil && !errors.Is(err, redisx.ErrNotFound) {
+		return nil, fmt.Errorf("get %s watermark: %w", typ, err)
+	}
+	resuming := wm.FullImport && wm.NextLink != "" && wm.CycleID == c.start.GetCycleId()
+	if c.start.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL && !resuming {
+		// Restart: forget the links; the Rev bump makes any other holder lose.
+		wm, err = store.Reset(ctx, cfgID, typ)
+		if err != nil {
+			return nil, fmt.Errorf("reset %s watermark: %w", typ, err)
+		}
+		return &round{typ: typ, wm: wm, full: true}, nil
+	}
+	r := &round{typ: typ, wm: wm}
+	switch {
+	case wm.NextLink != "":
+		r.link, r.full = wm.NextLink, wm.FullImport
+	case wm.DeltaLink != "":
+		r.link = wm.DeltaLink
+	default:
+		r.full = true
+	}
+	claim := wm
+	claim.CycleID, claim.UpdatedAt = c.start.GetCycleId(), time.Now()
+	if r.wm, err = c.commit(ctx, r, claim); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// commit is a compare-and-set on the round's watermark; losing it means
+// another reader owns the configuration now.
+func (c *cycle) commit(ctx context.Context, r *round, next redisx.Watermark) (redisx.Watermark, error) {
+	wm, err := c.r.deps.Watermarks.Commit(ctx, c.start.GetConfigurationId(), r.typ, r.wm.Rev, next)
+	if errors.Is(err, redisx.ErrConflict) {
+		return wm, fmt.Errorf("%w: %s watermark: %w", ErrLostRace, r.typ, err)
+	}
+	if err != nil {
+		return wm, fmt.Errorf("commit %s watermark: %w", r.typ, err)
+	}
+	return wm, nil
+}
+
+// read pages through the round. After each page is durably queued it
+// commits the page's NextLink, so a crash resumes on the next page; the
+// final DeltaLink is kept in r.deltaLink for the cycle's last commit.
+func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFunc) error {
+	fellBack := false
+	for {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		req := graph.DeltaRequest{Link: r.link, PageSize: c.r.cfg.PageSize}
+		if r.link == "" {
+			req.Select = sel
+		}
+		res, err := c.page(ctx, r, req, fetch)
+		if errors.Is(err, graph.ErrDeltaExpired) && r.link != "" && !fellBack {
+			// Graph forgot the link (older than its retention): read
+			// everything again; the transformer's hashes skip what it has.
+			c.log.Warn("delta link expired, falling back to a full import", keyObjectType, string(r.typ), "err", err)
+			c.r.m.deltaExpired.Add(ctx, 1, typeAttr(string(r.typ)))
+			r.link, r.full, fellBack = "", true, true
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if res.delta != "" {
+			r.deltaLink = res.delta
+			return nil
+		}
+		if res.nextLink == "" {
+			return fmt.Errorf("%s delta page has neither nextLink nor deltaLink", r.typ)
+		}
+		next := redisx.Watermark{NextLink: res.nextLink, FullImport: r.full,
+			CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
+		if !r.full {
+			next.DeltaLink = r.wm.DeltaLink // a delta round keeps its base link
+		}
+		if r.wm, err = c.commit(ctx, r, next); err != nil {
+			return err
+		}
+		r.link = res.nextLink
+	}
+}
+
+// page reads, publishes and waits for one page, in its own span.
+func (c *cycle) page(ctx context.Context, r *round, req graph.DeltaRequest, fetch fetchFunc) (pageResult, error) {
+	num := int64(r.wm.Rev)
+	ctx, span := c.r.tracer.Start(ctx, "reader.page", trace.WithAttributes(
+		attribute.String(keyConfigurationID, c.start.GetConfigurationId()),
+		attribute.String(keyCycleID, c.start.GetCycleId()),
+		attribute.String(keyObjectType, string(r.typ)),
+		attribute.Int64(keyPage, num),
+		attribute.Bool("full_import", r.full)))
+	defer span.End()
+	res, err := fetch(ctx, req, r.full)
+	if err == nil {
+		err = c.pp.publish(ctx, string(r.typ), num, res.changes)
+	}
+	if err == nil {
+		err = c.pp.waitAll(ctx)
+	}
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		return res, err
+	}
+	span.SetAttributes(attribute.Int(keyObjects, res.objects), attribute.Int(keyRemoved, res.removed))
+	c.r.m.pages.Add(ctx, 1, typeAttr(string(r.typ)))
+	c.countObjects(ctx, string(r.typ), res.changes)
+	c.log.Debug("page queued", keyObjectType, string(r.typ), keyPage, num,
+		keyObjects, res.objects, keyRemoved, res.removed, "full_import", r.full)
+	return res, nil
+}
+
+func (c *cycle) countObjects(ctx context.Context, typ string, changes []*eventsv1.SourceChange) {
+	counts := map[eventsv1.ChangeKind]int64{}
+	for _, ch := range changes {
+		counts[ch.GetKind()]++
+	}
+	for k, n := range counts {
+		c.r.m.objects.Add(ctx, n, metricAttrs(typ, k))
+	}
+}
