@@ -156,7 +156,6 @@ func (w tWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-
 // simUnsupported are schema properties graphsim does not model yet (real
 // Graph returns them); a $select naming them is a 400 there.
 var simUnsupported = map[string]bool{
