@@ -11,6 +11,8 @@ import (
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
+
+	"github.com/xtsync/xtsync/pkg/secret"
 )
 
 // Public-cloud defaults, used when a Config leaves the URLs empty.
@@ -103,7 +105,7 @@ func (c Config) withDefaults() Config {
 func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.StringVar(&c.TenantID, prefix+"tenant-id", c.TenantID, "Entra tenant id (GUID) the app acts in.")
 	f.StringVar(&c.ClientID, prefix+"client-id", c.ClientID, "Application (client) id.")
-	f.Var(&c.ClientSecret, prefix+"client-secret", "Client secret; never logged.")
+	f.Var(secret.Flag(&c.ClientSecret), prefix+"client-secret", "Client secret; never logged.")
 	f.StringVar(&c.AuthorityURL, prefix+"authority-url", c.AuthorityURL, "Entra authority host (https); empty for the public cloud.")
 	f.StringVar(&c.GraphURL, prefix+"graph-url", c.GraphURL, "Graph service root with version (https); empty for the public cloud.")
 	f.IntVar(&c.MaxRetries, prefix+"max-retries", c.MaxRetries, "SDK retries on 429/503/504 (0: SDK default 3, -1: none, max 10).")
