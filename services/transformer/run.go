@@ -100,6 +100,9 @@ func (t *Transformer) handler(pool chan *natsx.Publisher) natsx.Handler {
 		if err := p.WaitAll(ctx); err != nil {
 			return fmt.Errorf("publish intents of %s: %w", msgID, err)
 		}
+		if t.afterPublish != nil {
+			return t.afterPublish(ctx, msgID)
+		}
 		return nil
 	}
 }

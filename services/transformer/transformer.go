@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,9 @@ type Transformer struct {
 	m       *metrics
 	members *AssignedMembers
 	guard   *DeletionGuard
+	// afterPublish, set by tests, runs between WaitAll and the ack: the
+	// place a crash makes JetStream redeliver an already published batch.
+	afterPublish func(ctx context.Context, msgID string) error
 }
 
 // New checks cfg and deps and returns a Transformer.
