@@ -84,7 +84,7 @@ func TestTransformDecisions(t *testing.T) {
 			setup:  func(f *fixture) { f.provision(user("u1"), redisx.Active, now.Add(-2*day)) },
 			in:     deletedChange(userT, "u1", eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED),
 			action: eventsv1.WriteAction_WRITE_ACTION_DELETE, code: rules.NotInScope,
-			check:  func(t *testing.T, wi *eventsv1.WriteIntent) { require.True(t, wi.GetDeprovisions()) }},
+			check: func(t *testing.T, wi *eventsv1.WriteIntent) { require.True(t, wi.GetDeprovisions()) }},
 		{name: "hard deleted in source: soft delete first",
 			setup:  func(f *fixture) { f.provision(user("u1"), redisx.Active, now.Add(-2*day)) },
 			in:     deletedChange(userT, "u1", eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED),
