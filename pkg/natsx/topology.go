@@ -41,6 +41,9 @@ const (
 	ConsumerReaderCycles    = "reader-cycles"
 	ConsumerSynclogCycles   = "synclog-cycles"
 	ConsumerSynclogOutcomes = "synclog-outcomes"
+	// ConsumerSchedulerCycles takes cycle ends only: the scheduler clears a
+	// job's running cycle when its CycleEnd arrives.
+	ConsumerSchedulerCycles = "scheduler-cycles"
 	transformerPrefix       = "transformer-shard-"
 	writerPrefix            = "writer-shard-"
 )
@@ -137,6 +140,7 @@ func Consumers(cfg TopologyConfig) []ConsumerSpec {
 		{StreamCycles, durable(ConsumerReaderCycles, "reader: cycle start/stop", cfg.Cycles,
 			subjCycles+".*."+CycleVerbStart, subjCycles+".*."+CycleVerbStop)},
 		{StreamCycles, durable(ConsumerSynclogCycles, "synclog: every cycle event", cfg.Cycles, subjCycles+".>")},
+		{StreamCycles, durable(ConsumerSchedulerCycles, "scheduler: cycle ends", cfg.Cycles, subjCycles+".*."+CycleVerbEnd)},
 		{StreamOutcomes, durable(ConsumerSynclogOutcomes, "synclog: write outcomes", cfg.Synclog, subjOutcomes+".>")},
 		{StreamDeadLetters, durable(ConsumerDeadLetters, "synclog: messages that exhausted their deliveries", cfg.Synclog)},
 	}
