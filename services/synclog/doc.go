@@ -1,0 +1,45 @@
+// Package synclog is the card's "log" service (named synclog so it never
+// shadows the standard log package). It
+//
+//   - consumes OutcomeBatch (synclog-outcomes) and cycle events
+//     (synclog-cycles) from JetStream;
+//   - writes one ProvisioningLogEntry per WriteOutcome to XTSYNC_LOGS on
+//     xtsync.logs.<cfg>.<cycle>, with Nats-Msg-Id = entry id;
+//   - counts each cycle's progress in Redis (counters.go), records escrows
+//     and decides quarantine (verdict.go);
+//   - serves SynclogService: List and Tail of provisioning logs read back
+//     from XTSYNC_LOGS, and List of the audit log (a Redis stream).
+//
+// # Idempotency
+//
+// An OutcomeBatch may be delivered more than once. Per batch: entries whose
+// id is already in the cycle's seen set were published and counted before
+// and are skipped; the rest are published (JetStream drops a copy of an id
+// inside its duplicate window), then escrowed, then counted by one Lua
+// script that adds their ids to the seen set and bumps the counters
+// atomically. Batches of one cycle are handled one at a time per process
+// (two copies in flight would both find an entry unseen). A crash between
+// escrow and count, or a copy redelivered to a second replica while the
+// first still works on it (AckWait passed), records one failure twice:
+// escrow counts are "at least"; nothing is ever lost.
+//
+// # Quarantine reason codes
+//
+// Entra's quarantineReason spelling, so admins can search Microsoft's docs:
+//
+//	EncounteredEscrowProportionThreshold  more than Quarantine.FailureRatio of a
+//	                                      cycle's writes failed, over at least
+//	                                      Quarantine.MinObjects writes
+//	EncounteredQuarantineException        Quarantine.AuthMinFailures writes failed
+//	                                      with an authentication/authorization
+//	                                      code and none succeeded (bad secret,
+//	                                      consent or cross-tenant policy)
+//	TooManyDeletes                        the transformer held a cycle's
+//	                                      deprovisions (DeletionThresholdExceeded);
+//	                                      released only by an admin restart
+//
+// The first two are decided at most once per cycle, as soon as the counts
+// pass the threshold (a cycle of 300,000 failing writes is cut short), and
+// released by the first completed cycle that has a successful write and
+// stays under both thresholds.
+package synclog

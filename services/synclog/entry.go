@@ -1,0 +1,126 @@
+package synclog
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+)
+
+// CodeDeletionThresholdExceeded is the code of the failed outcomes the
+// transformer publishes for deprovisions it holds (services/transformer
+// guard.go); repeated here so synclog does not import the transformer.
+const CodeDeletionThresholdExceeded = "DeletionThresholdExceeded"
+
+// Quarantine reason codes (see the package doc).
+const (
+	ReasonEscrowProportion = "EncounteredEscrowProportionThreshold"
+	ReasonAuthFailures     = "EncounteredQuarantineException"
+	ReasonTooManyDeletes   = "TooManyDeletes"
+)
+
+// held reports an outcome that only says "not applied, awaiting the
+// admin": neither a failure to escrow nor a success.
+func held(o *eventsv1.WriteOutcome) bool {
+	return !o.GetSuccess() && o.GetError().GetCode() == CodeDeletionThresholdExceeded
+}
+
+// EntryID is the log entry id of an outcome: the intent id, which is stable
+// under every redelivery upstream. A held deprovision is logged once when
+// held and once more when the admin releases it (same intent id), so the
+// held entry gets its own suffix.
+func EntryID(o *eventsv1.WriteOutcome) string {
+	id := o.GetIntentId()
+	if id == "" {
+		// Writers always set it; a fallback that is still stable.
+		h := fnv.New64a()
+		for _, s := range []string{o.GetConfigurationId(), o.GetCycleId(), o.GetSource().GetObjectId(), o.GetAction().String()} {
+			_, _ = h.Write([]byte(s))
+			_, _ = h.Write([]byte{0})
+		}
+		id = o.GetCycleId() + "/" + o.GetSource().GetObjectId() + "/" + strconv.FormatUint(h.Sum64(), 36)
+	}
+	if held(o) {
+		id += "/held"
+	}
+	return id
+}
+
+// statusOf maps an outcome to the provisioning log's status column.
+func statusOf(o *eventsv1.WriteOutcome) eventsv1.ProvisioningStatus {
+	switch {
+	case held(o):
+		return eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SKIPPED
+	case !o.GetSuccess():
+		return eventsv1.ProvisioningStatus_PROVISIONING_STATUS_FAILURE
+	case o.GetAction() == eventsv1.WriteAction_WRITE_ACTION_SKIP, o.GetError().GetCode() != "":
+		// A success with a code is a skip decided by the writer
+		// (e.g. NotCreatedBySync).
+		return eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SKIPPED
+	}
+	return eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SUCCESS
+}
+
+// toEntry renders one outcome as its log entry.
+func toEntry(o *eventsv1.WriteOutcome, traceID string, now time.Time) *eventsv1.ProvisioningLogEntry {
+	ts := o.GetFinishedAt()
+	if ts == nil {
+		ts = timestamppb.New(now)
+	}
+	return &eventsv1.ProvisioningLogEntry{
+		EntryId:         EntryID(o),
+		ConfigurationId: o.GetConfigurationId(),
+		CycleId:         o.GetCycleId(),
+		Source:          o.GetSource(),
+		TargetObjectId:  o.GetTargetObjectId(),
+		Action:          o.GetAction(),
+		Status:          statusOf(o),
+		Error:           o.GetError(),
+		Attempts:        o.GetAttempts(),
+		Timestamp:       ts,
+		TraceId:         traceID,
+	}
+}
+
+// actionName and statusName are the counter and metric labels: "Create",
+// "Success" (Entra's column values), stable because they derive from the
+// proto enum names.
+func actionName(a eventsv1.WriteAction) string {
+	return title(strings.TrimPrefix(a.String(), "WRITE_ACTION_"))
+}
+
+func statusName(s eventsv1.ProvisioningStatus) string {
+	return title(strings.TrimPrefix(s.String(), "PROVISIONING_STATUS_"))
+}
+
+// title turns HARD_DELETE into HardDelete.
+func title(s string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(strings.ToLower(s), "_") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]))
+		b.WriteString(part[1:])
+	}
+	return b.String()
+}
+
+// isAuthFailure reports a failure whose code (or Graph code quoted in the
+// message) is one of codes.
+func isAuthFailure(o *eventsv1.WriteOutcome, codes []string) bool {
+	if o.GetSuccess() || held(o) {
+		return false
+	}
+	code, msg := o.GetError().GetCode(), strings.ToLower(o.GetError().GetMessage())
+	for _, c := range codes {
+		if strings.EqualFold(code, c) || strings.Contains(msg, strings.ToLower(c)) {
+			return true
+		}
+	}
+	return false
+}
