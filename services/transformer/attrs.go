@@ -28,7 +28,7 @@ func sourceAttrs(ch *eventsv1.SourceChange) rules.Attrs {
 	fields := ch.GetAttributes().GetFields()
 	a := make(rules.Attrs, len(fields)+8)
 	for k, v := range fields {
-		a[strings.ToLower(k)] = plain(v)
+		a[fold(k)] = plain(v)
 	}
 	id := ch.GetObject().GetObjectId()
 	a["id"] = id
@@ -61,6 +61,33 @@ func sourceAttrs(ch *eventsv1.SourceChange) rules.Attrs {
 		a[strings.ToLower(schema.Members)] = nonNil(ch.GetMemberIds())
 	}
 	return a
+}
+
+// folded caches the lower-cased names of the schema's attributes: every
+// change carries the same few dozen Graph names, and strings.ToLower
+// allocates for each camelCase one.
+var folded = func() map[string]string {
+	m := map[string]string{}
+	for _, o := range []*schema.Object{schema.SourceUser, schema.SourceGroup} {
+		for _, a := range o.Attributes() {
+			for _, n := range []string{a.Name, a.Graph} {
+				if n != "" {
+					m[n] = strings.ToLower(n)
+				}
+			}
+		}
+	}
+	for _, n := range []string{"businessPhones", "employeeOrgData", "onPremisesExtensionAttributes", "deletedDateTime"} {
+		m[n] = strings.ToLower(n)
+	}
+	return m
+}()
+
+func fold(k string) string {
+	if f, ok := folded[k]; ok {
+		return f
+	}
+	return strings.ToLower(k)
 }
 
 // flatten copies the fields of the nested object at key to prefix+field.

@@ -105,14 +105,15 @@ func toChanges(cs []decide.Change) ([]*eventsv1.AttributeChange, error) {
 		return nil, nil
 	}
 	out := make([]*eventsv1.AttributeChange, len(cs))
+	all := make([]eventsv1.AttributeChange, len(cs)) // one allocation for the batch of changes
 	for i := range cs {
 		c := &cs[i]
 		nv, err := valueJSON(c.New)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", c.Attribute, err)
 		}
-		ac := &eventsv1.AttributeChange{Attribute: c.Attribute, GraphProperty: c.Graph,
-			NewValueJson: nv, Hash: c.Hash, Redacted: c.Redacted}
+		ac := &all[i]
+		ac.Attribute, ac.GraphProperty, ac.NewValueJson, ac.Hash, ac.Redacted = c.Attribute, c.Graph, nv, c.Hash, c.Redacted
 		if c.Old != nil {
 			if ac.OldValueJson, err = valueJSON(c.Old); err != nil {
 				return nil, fmt.Errorf("encode old %s: %w", c.Attribute, err)
@@ -137,6 +138,10 @@ func valueJSON(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
 		return "null", nil
+	case string:
+		if plainJSON(x) {
+			return `"` + x + `"`, nil
+		}
 	case bool:
 		return strconv.FormatBool(x), nil
 	case int64:
@@ -153,6 +158,17 @@ func valueJSON(v any) (string, error) {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// plainJSON reports whether s needs no escaping inside a JSON string, so
+// the common value skips encoding/json.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func toQueries(qs []match.Query) []*eventsv1.MatchQuery {
