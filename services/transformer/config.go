@@ -28,6 +28,10 @@ type Config struct {
 	// ReleaseBatch is how many held intents ReleaseHeld puts in one
 	// IntentBatch.
 	ReleaseBatch int `yaml:"release_batch"`
+	// MaxMessageBytes caps one published IntentBatch; larger ones are split.
+	// Keep it under the streams' MaxMsgSize (natsx default 1 MiB) with
+	// room for headers: 250 default-mapped creates take ~1.15 MB.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
 	// DrainTimeout bounds the wait for in-flight batches at stop.
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// CycleStateTTL expires per-cycle Redis state (deprovision counts, held
@@ -39,13 +43,14 @@ type Config struct {
 // natsx.DefaultTopologyConfig (16 and 16), all served here.
 func DefaultConfig() Config {
 	return Config{
-		ChangeShards:  16,
-		IntentShards:  16,
-		Concurrency:   1,
-		FetchBatch:    16,
-		ReleaseBatch:  250,
-		DrainTimeout:  30 * time.Second,
-		CycleStateTTL: 30 * 24 * time.Hour,
+		ChangeShards:    16,
+		IntentShards:    16,
+		Concurrency:     1,
+		FetchBatch:      16,
+		ReleaseBatch:    250,
+		MaxMessageBytes: 900 << 10,
+		DrainTimeout:    30 * time.Second,
+		CycleStateTTL:   30 * 24 * time.Hour,
 	}
 }
 
@@ -59,6 +64,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.IntVar(&c.Concurrency, prefix+"concurrency", c.Concurrency, "Handler goroutines per shard consumer (1 keeps per-object order).")
 	f.IntVar(&c.FetchBatch, prefix+"fetch-batch", c.FetchBatch, "Change batches pulled at once per shard.")
 	f.IntVar(&c.ReleaseBatch, prefix+"release-batch", c.ReleaseBatch, "Held intents per IntentBatch when released.")
+	f.IntVar(&c.MaxMessageBytes, prefix+"max-message-bytes", c.MaxMessageBytes, "Largest IntentBatch published; larger ones are split.")
 	f.DurationVar(&c.DrainTimeout, prefix+"drain-timeout", c.DrainTimeout, "Wait for in-flight batches at stop.")
 	f.DurationVar(&c.CycleStateTTL, prefix+"cycle-state-ttl", c.CycleStateTTL, "Expiry of per-cycle deletion counts and held intents.")
 }
@@ -90,6 +96,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReleaseBatch < 1 {
 		errs = append(errs, fmt.Errorf("release_batch %d must be positive", c.ReleaseBatch))
+	}
+	if c.MaxMessageBytes < 64<<10 {
+		errs = append(errs, fmt.Errorf("max_message_bytes %d is under 64 KiB", c.MaxMessageBytes))
 	}
 	if c.DrainTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("drain_timeout %s must be positive", c.DrainTimeout))

@@ -2,6 +2,8 @@ package transformer_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -21,6 +23,9 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// quiet drops logs unless the test runs with -v.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
@@ -67,7 +72,7 @@ func newFixture(t testing.TB, srv *redistest.Server, mut ...func(*spec.Rules)) *
 	require.NoError(t, f.rules.Add(cfgID, tenant, r))
 	f.cfg.ChangeShards, f.cfg.IntentShards = 2, 2
 	tr, err := transformer.New(f.cfg, transformer.Deps{Rules: f.rules, Connectors: f.cds, Redis: f.rdb,
-		Now: func() time.Time { return now }})
+		Now: func() time.Time { return now }, Logger: quiet})
 	require.NoError(t, err)
 	f.tr = tr
 	return f

@@ -49,7 +49,7 @@ func newNATSFixture(t testing.TB, mut ...func(*spec.Rules)) *natsFixture {
 	cfg := f.cfg
 	cfg.DrainTimeout = 10 * time.Second
 	tr, err := transformer.New(cfg, transformer.Deps{Rules: f.rules, Connectors: f.cds, Redis: f.rdb, JetStream: js,
-		Now: func() time.Time { return now }})
+		Now: func() time.Time { return now }, Logger: quiet})
 	require.NoError(t, err)
 	f.tr = tr
 	return &natsFixture{fixture: f, js: js, topo: topo}

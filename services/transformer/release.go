@@ -76,23 +76,26 @@ func (t *Transformer) ReleaseHeld(ctx context.Context, configurationID, cycleID 
 		k := natsx.ShardOf(wi.GetSource().GetObjectId(), t.cfg.IntentShards)
 		byShard[k] = append(byShard[k], wi)
 	}
+	n := 0 // message number: ids stay unique across shards and parts
 	p, err := natsx.NewPublisher(t.deps.JetStream, natsx.PublisherOptions{MeterProvider: t.deps.MeterProvider})
 	if err != nil {
 		return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
 	}
+	tmpl := &eventsv1.IntentBatch{ConfigurationId: configurationID, CycleId: cycleID, TargetTenantId: comp.TargetTenantID}
 	for k, intents := range byShard {
-		for n := 0; len(intents) > 0; n++ {
+		subj, err := natsx.IntentSubject(comp.TargetTenantID, configurationID, intents[0].GetSource().GetObjectId(), t.cfg.IntentShards)
+		if err != nil {
+			return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+		}
+		for len(intents) > 0 {
 			chunk := intents[:min(t.cfg.ReleaseBatch, len(intents))]
 			intents = intents[len(chunk):]
-			ib := &eventsv1.IntentBatch{ConfigurationId: configurationID, CycleId: cycleID,
-				TargetTenantId: comp.TargetTenantID, Shard: int32(k), Intents: chunk}
-			subj, err := natsx.IntentSubject(comp.TargetTenantID, configurationID, chunk[0].GetSource().GetObjectId(), t.cfg.IntentShards)
-			if err != nil {
-				return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
-			}
-			id := cycleID + "/held/" + strconv.Itoa(k) + "/" + strconv.Itoa(n)
-			if err := p.Publish(ctx, subj, ib, id); err != nil {
-				return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+			for _, ib := range t.split(tmpl, int32(k), chunk) {
+				id := cycleID + "/held/" + strconv.Itoa(k) + "/" + strconv.Itoa(n)
+				n++
+				if err := p.Publish(ctx, subj, ib, id); err != nil {
+					return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+				}
 			}
 		}
 	}

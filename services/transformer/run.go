@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 
+	"google.golang.org/protobuf/proto"
+
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
 )
@@ -110,8 +112,9 @@ func (t *Transformer) handler(pool chan *natsx.Publisher) natsx.Handler {
 // publishIntents sends the batch's intents, one IntentBatch per intent
 // shard. With as many intent shards as change shards (the default) that is
 // exactly one message whose id is the input's; otherwise each carries
-// "<input id>/<intent shard>". A batch whose intents were all held still
-// sends an empty IntentBatch, so every input has its output.
+// "<input id>/<intent shard>". A shard's intents over MaxMessageBytes go
+// in several messages, "<id>/part<n>". A batch whose intents were all held
+// still sends an empty IntentBatch, so every input has its output.
 func (t *Transformer) publishIntents(ctx context.Context, p *natsx.Publisher, out *eventsv1.IntentBatch,
 	changes []*eventsv1.SourceChange, msgID string) error {
 	type group struct {
@@ -145,19 +148,49 @@ func (t *Transformer) publishIntents(ctx context.Context, p *natsx.Publisher, ou
 	slices.Sort(keys)
 	for _, k := range keys {
 		g := groups[k]
-		ib := &eventsv1.IntentBatch{ConfigurationId: out.GetConfigurationId(), CycleId: out.GetCycleId(),
-			TargetTenantId: out.GetTargetTenantId(), Shard: int32(k), Intents: g.intents}
-		id := msgID
+		base := msgID
 		if len(keys) > 1 {
-			id += "/" + strconv.Itoa(k)
+			base += "/" + strconv.Itoa(k)
 		}
-		subj, err := natsx.IntentSubject(ib.GetTargetTenantId(), ib.GetConfigurationId(), g.route, t.cfg.IntentShards)
+		subj, err := natsx.IntentSubject(out.GetTargetTenantId(), out.GetConfigurationId(), g.route, t.cfg.IntentShards)
 		if err != nil {
 			return natsx.Permanent(fmt.Errorf("intent subject: %w", err))
 		}
-		if err := p.Publish(ctx, subj, ib, id); err != nil {
-			return fmt.Errorf("publish %s: %w", id, err)
+		parts := t.split(out, int32(k), g.intents)
+		for n, ib := range parts {
+			id := base
+			if len(parts) > 1 {
+				id += "/part" + strconv.Itoa(n)
+			}
+			if err := p.Publish(ctx, subj, ib, id); err != nil {
+				return fmt.Errorf("publish %s: %w", id, err)
+			}
 		}
 	}
 	return nil
+}
+
+// split cuts a shard's intents into IntentBatches of at most
+// MaxMessageBytes, in order. An intent alone over the limit (a group with
+// tens of thousands of members) still goes alone; JetStream refuses it
+// and the batch is retried, then dead-lettered (see doc.go, gaps).
+func (t *Transformer) split(out *eventsv1.IntentBatch, shard int32, intents []*eventsv1.WriteIntent) []*eventsv1.IntentBatch {
+	mk := func() *eventsv1.IntentBatch {
+		return &eventsv1.IntentBatch{ConfigurationId: out.GetConfigurationId(), CycleId: out.GetCycleId(),
+			TargetTenantId: out.GetTargetTenantId(), Shard: shard}
+	}
+	cur := mk()
+	parts := []*eventsv1.IntentBatch{cur}
+	size := proto.Size(cur)
+	for _, wi := range intents {
+		n := proto.Size(wi) + 8 // field tag and length prefix
+		if len(cur.Intents) > 0 && size+n > t.cfg.MaxMessageBytes {
+			cur = mk()
+			parts = append(parts, cur)
+			size = proto.Size(cur)
+		}
+		cur.Intents = append(cur.Intents, wi)
+		size += n
+	}
+	return parts
 }

@@ -2,15 +2,18 @@ package transformer_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/rules/spec"
 	"github.com/xtsync/xtsync/services/transformer"
 )
 
@@ -130,4 +133,36 @@ func keys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestRunSplitsLargeBatches: ~250 creates per shard batch (~1.15 MB)
+// exceed the 1 MiB message limit and go out as parts, each intent once.
+func TestRunSplitsLargeBatches(t *testing.T) {
+	t.Parallel()
+	var ids []string
+	for i := range 500 {
+		ids = append(ids, fmt.Sprintf("0b5c7a3e-1f2d-4c6b-9a8e-%012d", i))
+	}
+	f := newNATSFixture(t, func(r *spec.Rules) { r.Assignments.Users = ids })
+	inputs := f.publishBatches(1, users(ids...)...)
+	stop := f.run(f.tr)
+	seen := map[string]bool{}
+	parts := 0
+	require.Eventually(t, func() bool {
+		for k := range f.topo.IntentShards {
+			for _, r := range f.fetch(ctxT(t), natsx.StreamIntents, natsx.WriterConsumer(k), 100) {
+				require.LessOrEqual(t, len(r.data), 1<<20)
+				var ib eventsv1.IntentBatch
+				require.NoError(t, proto.Unmarshal(r.data, &ib))
+				parts++
+				for _, wi := range ib.GetIntents() {
+					require.False(t, seen[wi.GetSource().GetObjectId()], "intent twice")
+					seen[wi.GetSource().GetObjectId()] = true
+				}
+			}
+		}
+		return len(seen) == len(ids)
+	}, 20*time.Second, 20*time.Millisecond)
+	require.Greater(t, parts, len(inputs), "some inputs were split")
+	require.NoError(t, stop())
 }
