@@ -16,6 +16,7 @@ import (
 //
 //	xtsync:{<cfg>}:assigned-members        HASH user id -> space-separated ids of assigned groups it is a direct member of
 //	xtsync:{<cfg>}:assigned-members:<gid>  SET  the direct user members last seen for group gid (to diff the next replace)
+//	xtsync:{<cfg>}:revisit                 SET  users whose assignment changed this way (see Revisit)
 //
 // Both are written together by one Lua script, so a crash never leaves the
 // hash and the sets disagreeing. No TTL: losing them would unassign users.
@@ -30,10 +31,12 @@ func NewAssignedMembers(rdb redis.UniversalClient) *AssignedMembers {
 
 func membersKey(cfg string) string           { return "xtsync:{" + cfg + "}:assigned-members" }
 func groupMembersKey(cfg, gid string) string { return membersKey(cfg) + ":" + gid }
+func revisitKey(cfg string) string            { return "xtsync:{" + cfg + "}:revisit" }
 
 // replaceScript sets the member set of one group and moves the group id in
-// or out of each affected user's field. KEYS: hash, group set. ARGV: gid,
-// members... Returns {added, removed}.
+// or out of each affected user's field; affected users are queued for a
+// revisit. KEYS: hash, group set, revisit set. ARGV: gid, members...
+// Returns {added, removed}.
 var replaceScript = redis.NewScript(`
 local gid = ARGV[1]
 local function addg(u)
@@ -55,13 +58,13 @@ local old = {}
 local removed, added = 0, 0
 for _, u in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   old[u] = true
-  if not new[u] then delg(u); removed = removed + 1 end
+  if not new[u] then delg(u); redis.call('SADD', KEYS[3], u); removed = removed + 1 end
 end
 redis.call('DEL', KEYS[2])
 local chunk = {}
 for i = 2, #ARGV do
   local u = ARGV[i]
-  if not old[u] then addg(u); added = added + 1; old[u] = true end
+  if not old[u] then addg(u); redis.call('SADD', KEYS[3], u); added = added + 1; old[u] = true end
   chunk[#chunk+1] = u
   if #chunk == 1000 then redis.call('SADD', KEYS[2], unpack(chunk)); chunk = {} end
 end
@@ -85,7 +88,7 @@ func (s *AssignedMembers) Replace(ctx context.Context, cfg, gid string, members 
 		}
 		args = append(args, m)
 	}
-	res, err := replaceScript.Run(ctx, s.rdb, []string{membersKey(cfg), groupMembersKey(cfg, gid)}, args...).Int64Slice()
+	res, err := replaceScript.Run(ctx, s.rdb, []string{membersKey(cfg), groupMembersKey(cfg, gid), revisitKey(cfg)}, args...).Int64Slice()
 	if err != nil {
 		return 0, 0, fmt.Errorf("replace members of group %s: %w", gid, err)
 	}

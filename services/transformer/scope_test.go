@@ -9,6 +9,7 @@ import (
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
 	"github.com/xtsync/xtsync/pkg/rules"
+	"github.com/xtsync/xtsync/services/transformer"
 )
 
 // TestAssignmentViaGroupMembership walks a user through "direct member of
@@ -82,4 +83,31 @@ func TestRedeliveredBatchSameIntents(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, first.GetIntents()[0].GetIntentId(), other.GetIntents()[0].GetIntentId())
 	require.Equal(t, tenant, first.GetTargetTenantId())
+}
+
+// TestRevisits: users whose assigned-group membership changed and objects
+// with unresolved references are listed for the reader; deciding them
+// without a pending reference clears them.
+func TestRevisits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	rv := transformer.NewRevisits(f.rdb)
+	list := func() []string {
+		ids, err := rv.List(ctxT(t), cfgID)
+		require.NoError(t, err)
+		return ids
+	}
+	f.one(group("g-staff", []string{"u7", "u8"}))
+	require.ElementsMatch(t, []string{"u7", "u8", "g-staff"}, list(), "joined an assigned group; the group's members are pending")
+
+	f.one(user("u7", "manager", "u8"))
+	require.ElementsMatch(t, []string{"u7", "u8", "g-staff"}, list(), "u7's manager u8 is not provisioned yet")
+	f.provision(user("u8"), redisx.Active, now.Add(-time.Hour))
+	require.ElementsMatch(t, []string{"u7", "g-staff"}, list())
+	f.one(user("u7", "manager", "u8"))
+	require.ElementsMatch(t, []string{"g-staff"}, list(), "manager resolved")
+
+	wi := f.one(group("g-staff", []string{"u8", "u9"}))
+	require.Equal(t, []string{"u9"}, wi.GetPendingSourceMemberIds())
+	require.ElementsMatch(t, []string{"u7", "u9", "g-staff"}, list(), "u7 left, u9 joined, the group has a pending member")
 }

@@ -93,8 +93,14 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		Shard: b.GetShard(), Intents: make([]*eventsv1.WriteIntent, 0, len(b.GetChanges()))}
 	counts := map[countKey]int64{}
 	var deprov []*eventsv1.WriteIntent
+	var pending, resolved []string
 	for _, ch := range b.GetChanges() {
 		d := t.decide(comp.Config, ch, entries, direct, resolve)
+		if pendingRef(comp.Config, ch, &d) {
+			pending = append(pending, ch.GetObject().GetObjectId())
+		} else {
+			resolved = append(resolved, ch.GetObject().GetObjectId())
+		}
 		wi, err := toIntent(b, ch, &d)
 		if err != nil {
 			return nil, natsx.Permanent(err)
@@ -104,6 +110,9 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		if wi.GetDeprovisions() {
 			deprov = append(deprov, wi)
 		}
+	}
+	if err := t.revisit.update(ctx, cfgID, pending, resolved); err != nil {
+		return nil, err
 	}
 	res := &Result{Intents: out, Threshold: comp.DeletionThreshold}
 	if comp.DeletionThreshold > 0 && len(deprov) > 0 {
@@ -239,6 +248,23 @@ func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entr
 		in.Now = ts.AsTime()
 	}
 	return decide.Decide(cfg, in)
+}
+
+// pendingRef reports a decision that left a reference for a later cycle:
+// members not provisioned yet, or a manager that did not resolve (the
+// entry then lacks the manager's export hash).
+func pendingRef(cfg *decide.Config, ch *eventsv1.SourceChange, d *decide.Decision) bool {
+	if d.Members != nil && len(d.Members.Pending) > 0 {
+		return true
+	}
+	if d.Entry == nil || d.Entry.State != decide.Active || ch.GetObject().GetType() == groupType || managerOf(ch) == "" {
+		return false
+	}
+	if _, mapped := cfg.Users.Mappings.Lookup(schema.Manager); !mapped {
+		return false
+	}
+	_, exported := d.Entry.Exported[schema.Manager]
+	return !exported
 }
 
 // toDecideEntry converts the stored entry. An Active entry without a

@@ -48,6 +48,7 @@ type Transformer struct {
 	m       *metrics
 	members *AssignedMembers
 	guard   *DeletionGuard
+	revisit *Revisits
 	// afterPublish, set by tests, runs between WaitAll and the ack: the
 	// place a crash makes JetStream redeliver an already published batch.
 	afterPublish func(ctx context.Context, msgID string) error
@@ -95,5 +96,6 @@ func New(cfg Config, deps Deps) (*Transformer, error) {
 		m:       m,
 		members: NewAssignedMembers(deps.Redis),
 		guard:   NewDeletionGuard(deps.Redis, cfg.CycleStateTTL),
+		revisit: NewRevisits(deps.Redis),
 	}, nil
 }
