@@ -31,7 +31,7 @@ func NewAssignedMembers(rdb redis.UniversalClient) *AssignedMembers {
 
 func membersKey(cfg string) string           { return "xtsync:{" + cfg + "}:assigned-members" }
 func groupMembersKey(cfg, gid string) string { return membersKey(cfg) + ":" + gid }
-func revisitKey(cfg string) string            { return "xtsync:{" + cfg + "}:revisit" }
+func revisitKey(cfg string) string           { return "xtsync:{" + cfg + "}:revisit" }
 
 // replaceScript sets the member set of one group and moves the group id in
 // or out of each affected user's field; affected users are queued for a
