@@ -60,11 +60,13 @@
 //   - intent_id = "<cycle>/<source id>/<hash of batch coordinates and
 //     action>": a redelivered batch gives the same ids; JetStream drops the
 //     duplicate IntentBatch by msg id.
-//   - Group membership is reconciled only when the intent carries an
-//     AttributeChange named "members" (its new value is the desired target
-//     ids as a JSON array, also in desired_member_ids). Without it, leave the
-//     members alone: an empty repeated field cannot tell "none" from
-//     "unchanged".
+//   - Every group Create, Update and Restore carries the complete desired
+//     target member ids (desired_member_ids; source members not provisioned
+//     yet in pending_source_member_ids), also when only the description
+//     changed: writers reconcile on every group write, and an empty list
+//     means "no members". When membership itself changed, the intent also
+//     carries an AttributeChange named "members" (new value: the desired ids
+//     as a JSON array) for the log.
 //   - alternativeSecurityIds (no Graph property) is
 //     [{"identityProvider": "<source tenant>", "key": "<netId>"}]; dates
 //     are RFC 3339 strings; references are resolved target ids.

@@ -105,6 +105,9 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		if err != nil {
 			return nil, natsx.Permanent(err)
 		}
+		if d.Members == nil && writesGroup(comp.Config, ch, wi) {
+			fillMembers(wi, ch.GetMemberIds(), resolve)
+		}
 		counts[countKey{wi.GetAction().String(), wi.GetCode()}]++
 		out.Intents = append(out.Intents, wi)
 		if wi.GetDeprovisions() {
@@ -248,6 +251,35 @@ func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entr
 		in.Now = ts.AsTime()
 	}
 	return decide.Decide(cfg, in)
+}
+
+// writesGroup reports a group write under a mapping set that manages
+// members: writers reconcile membership on every such intent.
+func writesGroup(cfg *decide.Config, ch *eventsv1.SourceChange, wi *eventsv1.WriteIntent) bool {
+	if ch.GetObject().GetType() != groupType {
+		return false
+	}
+	switch wi.GetAction() {
+	case eventsv1.WriteAction_WRITE_ACTION_CREATE, eventsv1.WriteAction_WRITE_ACTION_UPDATE, eventsv1.WriteAction_WRITE_ACTION_RESTORE:
+	default:
+		return false
+	}
+	_, ok := cfg.Groups.Mappings.Lookup(schema.Members)
+	return ok
+}
+
+// fillMembers sets the desired members of a group write whose membership
+// did not change: writers reconcile desired_member_ids on every group
+// write, so an update of the description alone must still carry them, or
+// it would empty the target group.
+func fillMembers(wi *eventsv1.WriteIntent, members []string, resolve func(string) (string, bool)) {
+	for _, m := range members {
+		if id, ok := resolve(m); ok {
+			wi.DesiredMemberIds = append(wi.DesiredMemberIds, id)
+		} else {
+			wi.PendingSourceMemberIds = append(wi.PendingSourceMemberIds, m)
+		}
+	}
 }
 
 // pendingRef reports a decision that left a reference for a later cycle:

@@ -144,6 +144,16 @@ func TestTransformDecisions(t *testing.T) {
 				require.Equal(t, []string{"members"}, attributesOf(wi))
 				require.Equal(t, "[]", wi.GetChanges()[0].GetNewValueJson())
 			}},
+		{name: "group renamed, members unchanged: desired members still sent",
+			setup: func(f *fixture) {
+				f.provision(user("u1"), redisx.Active, now.Add(-2*day))
+				f.provision(group("g-staff", []string{"u1"}), redisx.Active, now.Add(-2*day))
+			},
+			in:     group("g-staff", []string{"u1"}, "description", "renamed"),
+			action: eventsv1.WriteAction_WRITE_ACTION_UPDATE, changes: []string{"description"},
+			check: func(t *testing.T, wi *eventsv1.WriteIntent) {
+				require.Equal(t, []string{"t-u1"}, wi.GetDesiredMemberIds(), "writers reconcile on every group write")
+			}},
 		{name: "distribution group: skip", in: group("g-dist", nil, "mailEnabled", true, "securityEnabled", false),
 			action: eventsv1.WriteAction_WRITE_ACTION_SKIP, code: rules.UnsupportedGroupType},
 		{name: "group sync off: skip", rules: func(r *spec.Rules) { no := false; r.Groups.Enabled = &no },
