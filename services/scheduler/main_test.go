@@ -278,3 +278,5 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func structpbStruct(m map[string]any) (*structpb.Struct, error) { return structpb.NewStruct(m) }
