@@ -85,8 +85,11 @@
 // OutcomeBatch on xtsync.outcomes.<cfg> (msg id "<input id>/held") with one
 // failed WriteOutcome per held intent, error code DeletionThresholdExceeded:
 // the log service records them and the scheduler pauses the job.
-// ReleaseHeld (restart with force-deletes) publishes them and marks the cycle
-// forced so its late batches hold nothing.
+// ReleaseHeld publishes them and marks the cycle forced so its late batches
+// hold nothing. The scheduler's RestartJob with force_deletes sets
+// xtsync:{cfg}:force-deletes to the held cycle's id; Run checks that key
+// before every batch of the configuration, releases, then deletes the key
+// (if unchanged).
 //
 // # Order
 //

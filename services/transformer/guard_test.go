@@ -148,3 +148,44 @@ func ids(wis []*eventsv1.WriteIntent) []string {
 	}
 	return out
 }
+
+// TestForceDeletesApproval: the scheduler's approval key makes the next
+// batch (of the restart's new cycle) release the held deletions first.
+func TestForceDeletesApproval(t *testing.T) {
+	t.Parallel()
+	f := newNATSFixture(t, thresholdTwo)
+	res, err := f.tr.Process(ctxT(t), batch(3, contractors(f.fixture)...))
+	require.NoError(t, err)
+	require.Len(t, res.Held, 3)
+
+	key := "xtsync:{" + cfgID + "}:force-deletes"
+	require.NoError(t, f.rdb.Set(ctxT(t), key, cycle, 0).Err())
+	next := batch(1, user("u1"))
+	next.CycleId = "c2"
+	subj, err := natsx.ChangeSubject(cfgID, "u1", f.topo.ChangeShards)
+	require.NoError(t, err)
+	p, err := natsx.NewPublisher(f.js, natsx.PublisherOptions{})
+	require.NoError(t, err)
+	require.NoError(t, p.Publish(ctxT(t), subj, next, "c2/users/1/x"))
+	require.NoError(t, p.WaitAll(ctxT(t)))
+	stop := f.run(f.tr)
+
+	var released []string
+	require.Eventually(t, func() bool {
+		for k := range f.topo.IntentShards {
+			for _, r := range f.fetch(ctxT(t), natsx.StreamIntents, natsx.WriterConsumer(k), 100) {
+				var ib eventsv1.IntentBatch
+				require.NoError(t, proto.Unmarshal(r.data, &ib))
+				if strings.HasPrefix(r.msgID, cycle+"/held/") {
+					released = append(released, ids(ib.GetIntents())...)
+				}
+			}
+		}
+		return len(released) >= 3
+	}, 10*time.Second, 20*time.Millisecond)
+	require.ElementsMatch(t, ids(res.Held), released)
+	require.NoError(t, stop())
+	n, err := f.rdb.Exists(ctxT(t), key).Result()
+	require.NoError(t, err)
+	require.Zero(t, n, "approval claimed")
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
@@ -107,4 +108,40 @@ func (t *Transformer) ReleaseHeld(ctx context.Context, configurationID, cycleID 
 	}
 	t.log.InfoContext(ctx, "held deprovisions released", keyConfiguration, configurationID, keyCycle, cycleID, "count", len(held))
 	return len(held), nil
+}
+
+// forceDeletesKey is where the scheduler records an admin's approval of
+// held deletions (RestartJob with force_deletes): the cycle id whose held
+// deprovisions may go out.
+func forceDeletesKey(cfg string) string { return "xtsync:{" + cfg + "}:force-deletes" }
+
+// claimScript deletes the approval only if it still names the cycle we
+// released, so a newer approval set meanwhile is not lost.
+var claimScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// releaseApproved runs ReleaseHeld for an approval the scheduler left for
+// this configuration. Checked before each batch: the restart's first batch
+// (a FULL cycle follows every restart) releases the held deletions.
+func (t *Transformer) releaseApproved(ctx context.Context, cfg string) error {
+	if checkIDs(cfg) != nil {
+		return nil // Process refuses the batch
+	}
+	key := forceDeletesKey(cfg)
+	cycle, err := t.deps.Redis.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) || cycle == "" {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read force-deletes approval of %s: %w", cfg, err)
+	}
+	if _, err := t.ReleaseHeld(ctx, cfg, cycle); err != nil {
+		return err
+	}
+	if err := claimScript.Run(ctx, t.deps.Redis, []string{key}, cycle).Err(); err != nil {
+		return fmt.Errorf("claim force-deletes approval of %s: %w", cfg, err)
+	}
+	return nil
 }

@@ -76,6 +76,9 @@ func (t *Transformer) handler(pool chan *natsx.Publisher) natsx.Handler {
 		if err := m.Unmarshal(&b); err != nil {
 			return err
 		}
+		if err := t.releaseApproved(ctx, b.GetConfigurationId()); err != nil {
+			return err
+		}
 		res, err := t.Process(ctx, &b)
 		if err != nil {
 			return err
