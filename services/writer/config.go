@@ -51,6 +51,10 @@ type DrainConfig struct {
 	// Timeout bounds the wait for in-flight batches at stop; unfinished ones
 	// are nak'ed and redelivered (idempotent), never lost.
 	Timeout time.Duration `yaml:"timeout"`
+	// InProgress is how often a running batch extends its ack wait; it must
+	// be well under the writer consumer's AckWait (2m by default), since a
+	// throttled batch can outlast it.
+	InProgress time.Duration `yaml:"in_progress"`
 }
 
 // DefaultConfig serves shard 0 with Graph's documented budget.
@@ -65,7 +69,7 @@ func DefaultConfig() Config {
 			MaxAttempts: 6, InitialInterval: 200 * time.Millisecond, MaxInterval: 10 * time.Second,
 			MaxThrottled: 50, DefaultRetryAfter: 5 * time.Second,
 		},
-		Drain: DrainConfig{Timeout: 30 * time.Second},
+		Drain: DrainConfig{Timeout: 30 * time.Second, InProgress: 15 * time.Second},
 	}
 }
 
@@ -85,6 +89,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.IntVar(&c.Retry.MaxThrottled, prefix+"retry.max-throttled", d.Retry.MaxThrottled, "429 answers one request may get before Apply gives up (redelivery).")
 	f.DurationVar(&c.Retry.DefaultRetryAfter, prefix+"retry.default-retry-after", d.Retry.DefaultRetryAfter, "Pause after a 429 without Retry-After.")
 	f.DurationVar(&c.Drain.Timeout, prefix+"drain.timeout", d.Drain.Timeout, "Wait for in-flight batches at stop.")
+	f.DurationVar(&c.Drain.InProgress, prefix+"drain.in-progress", d.Drain.InProgress, "Period of ack-wait extensions while a batch runs (under the consumer's ack wait).")
 }
 
 // Validate reports a Config that cannot work.
@@ -118,8 +123,8 @@ func (c Config) Validate() error {
 	if c.Retry.InitialInterval <= 0 || c.Retry.MaxInterval < c.Retry.InitialInterval {
 		errs = append(errs, errors.New("writer: retry intervals must be positive with max >= initial"))
 	}
-	if c.Retry.DefaultRetryAfter <= 0 || c.Drain.Timeout <= 0 {
-		errs = append(errs, errors.New("writer: default retry-after and drain timeout must be positive"))
+	if c.Retry.DefaultRetryAfter <= 0 || c.Drain.Timeout <= 0 || c.Drain.InProgress <= 0 {
+		errs = append(errs, errors.New("writer: default retry-after, drain timeout and in-progress period must be positive"))
 	}
 	return errors.Join(errs...)
 }

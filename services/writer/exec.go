@@ -25,6 +25,8 @@ type applier struct {
 	cycle  string
 	refs   refBuilder
 
+	refusedOnce sync.Once
+
 	mu        sync.Mutex
 	throttled int // 429s seen
 	waited    time.Duration

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/graphsim"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/services/writer"
 )
 

@@ -13,11 +13,11 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
 	"github.com/xtsync/xtsync/pkg/redisx/redistest"
-	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/services/internal/graph"
 	"github.com/xtsync/xtsync/services/writer"
 )

@@ -74,8 +74,11 @@ func (a *applier) matchOne(ctx context.Context, t *task) error {
 			var ge *graph.Error
 			if errors.As(err, &ge) && ge.Status == http.StatusBadRequest {
 				a.w.m.unsupportedMatch.Add(ctx, 1, a.w.m.tenantAttr(a.tenant))
-				a.w.log.WarnContext(ctx, "writer: match query refused by Graph, skipped",
-					"configuration_id", a.cfgID, "attribute", q.GetAttribute(), "filter", q.GetFilter(), "err", err)
+				// Once per batch: with the default mapping every create hits it.
+				a.refusedOnce.Do(func() {
+					a.w.log.WarnContext(ctx, "writer: match query refused by Graph, skipped",
+						"configuration_id", a.cfgID, "attribute", q.GetAttribute(), "filter", q.GetFilter(), "err", err)
+				})
 				continue
 			}
 			return err

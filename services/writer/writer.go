@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
@@ -126,7 +125,7 @@ func (w *Writer) Run(ctx context.Context) error {
 			errs[i] = natsx.Consume(ctx, c, w.handle, natsx.ConsumeOptions{
 				Concurrency:    w.cfg.Concurrency,
 				DrainTimeout:   w.cfg.Drain.Timeout,
-				AutoInProgress: 15 * time.Second, // long throttled batches keep their ack wait
+				AutoInProgress: w.cfg.Drain.InProgress, // long throttled batches keep their ack wait
 				Logger:         w.log,
 				TracerProvider: w.d.TracerProvider,
 				MeterProvider:  w.d.MeterProvider,
