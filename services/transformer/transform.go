@@ -67,7 +67,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	}
 	comp, err := t.deps.Rules.Rules(ctx, cfgID)
 	if err != nil {
-		if errors.Is(err, ErrUnknownConfiguration) {
+		if errors.Is(err, ErrUnknownConfiguration) || errors.Is(err, ErrInvalidRules) {
 			return nil, natsx.Permanent(err)
 		}
 		return nil, fmt.Errorf("rules of %s: %w", cfgID, err)
