@@ -4,7 +4,7 @@
 //   - consumes OutcomeBatch (synclog-outcomes) and cycle events
 //     (synclog-cycles) from JetStream;
 //   - writes one ProvisioningLogEntry per WriteOutcome to XTSYNC_LOGS on
-//     xtsync.logs.<cfg>.<cycle>, with Nats-Msg-Id = entry id;
+//     xtsync.logs.<cfg>.<cycle>, with Nats-Msg-Id "<cfg>/<entry id>";
 //   - counts each cycle's progress in Redis (counters.go), records escrows
 //     and decides quarantine (verdict.go);
 //   - serves SynclogService: List and Tail of provisioning logs read back

@@ -125,10 +125,6 @@ func (metadataAuth) Authorize(ctx context.Context, tenantIDs ...string) error {
 	return status.Error(codes.PermissionDenied, "tenant not allowed")
 }
 
-func asTenant(ctx context.Context, tenants ...string) context.Context {
-	return metadata.NewIncomingContext(ctx, metadata.Pairs(append([]string{}, pairs(tenants)...)...))
-}
-
 func pairs(tenants []string) []string {
 	var out []string
 	for _, t := range tenants {
@@ -212,3 +208,15 @@ const (
 	defaultWait = 30 * time.Second
 	tick        = 20 * time.Millisecond
 )
+
+// quarantine waits until cond holds for the configuration's quarantine.
+func (e *env) quarantine(cond func(redisx.Quarantine, error) bool) redisx.Quarantine {
+	e.t.Helper()
+	var q redisx.Quarantine
+	require.Eventually(e.t, func() bool {
+		var err error
+		q, err = e.quar.Get(context.Background(), cfgID)
+		return cond(q, err)
+	}, defaultWait, tick)
+	return q
+}

@@ -102,7 +102,9 @@ func (s *Service) publish(ctx context.Context, cfg, cycle string, entries []*eve
 		return fmt.Errorf("synclog: publisher: %w", err)
 	}
 	for _, i := range fresh {
-		if err := p.Publish(ctx, subject, entries[i], entries[i].GetEntryId()); err != nil {
+		// JetStream deduplicates per stream, not per subject: the
+		// configuration keeps two configurations' entry ids apart.
+		if err := p.Publish(ctx, subject, entries[i], cfg+"/"+entries[i].GetEntryId()); err != nil {
 			return fmt.Errorf("synclog: publish entry %s: %w", entries[i].GetEntryId(), err)
 		}
 	}

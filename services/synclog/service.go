@@ -123,10 +123,16 @@ func (s *Service) Run(ctx context.Context) error {
 	}()
 	defer s.stop()
 	outcomes, err := s.d.JetStream.Consumer(ctx, natsx.StreamOutcomes, natsx.ConsumerSynclogOutcomes)
+	if ctx.Err() != nil {
+		return nil // stopped while starting: nothing was consumed
+	}
 	if err != nil {
 		return fmt.Errorf("synclog: open %s: %w", natsx.ConsumerSynclogOutcomes, err)
 	}
 	cycles, err := s.d.JetStream.Consumer(ctx, natsx.StreamCycles, natsx.ConsumerSynclogCycles)
+	if ctx.Err() != nil {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("synclog: open %s: %w", natsx.ConsumerSynclogCycles, err)
 	}
