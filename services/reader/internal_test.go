@@ -1,0 +1,91 @@
+package reader
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+func TestBatchMsgID(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "c1/users/7/3", batchMsgID("c1", "users", 7, 3, 0))
+	require.Equal(t, "c1/groups/7/3/2", batchMsgID("c1", "groups", 7, 3, 2))
+}
+
+func TestKindOfRemoved(t *testing.T) {
+	t.Parallel()
+	for reason, want := range map[string]eventsv1.ChangeKind{
+		"changed": eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED,
+		"deleted": eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED,
+		"":        eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED,
+	} {
+		require.Equal(t, want, kindOfRemoved(reason), reason)
+	}
+}
+
+func TestAttributesOf(t *testing.T) {
+	t.Parallel()
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s, err := attributesOf("u1", graph.Attributes{
+		"displayName": "Ann", "accountEnabled": true, "jobTitle": nil,
+		"businessPhones": []any{"+1 555"}, "otherMails": []string{"a@x", "b@x"},
+		"employeeOrgData": map[string]any{"division": "R&D"}, "createdDateTime": when,
+	})
+	require.NoError(t, err)
+	f := s.GetFields()
+	require.Equal(t, "u1", f["netId"].GetStringValue())
+	require.Equal(t, "u1", f["id"].GetStringValue())
+	require.Equal(t, "Ann", f["displayName"].GetStringValue())
+	require.True(t, f["accountEnabled"].GetBoolValue())
+	require.IsType(t, &structpb.Value_NullValue{}, f["jobTitle"].GetKind(), "selected but null stays null")
+	require.Equal(t, []any{"+1 555"}, f["businessPhones"].GetListValue().AsSlice())
+	require.Equal(t, []any{"a@x", "b@x"}, f["otherMails"].GetListValue().AsSlice())
+	require.Equal(t, "R&D", f["employeeOrgData"].GetStructValue().GetFields()["division"].GetStringValue())
+	require.Equal(t, "2026-01-02T03:04:05Z", f["createdDateTime"].GetStringValue())
+}
+
+func TestSplitKeepsBatchesUnderTheLimit(t *testing.T) {
+	t.Parallel()
+	f := changeFactory{cfgID: "cfg", cycleID: "c1", tenantID: "t"}
+	var changes []*eventsv1.SourceChange
+	for i := range 300 {
+		id := strings.Repeat("x", 30) + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		c, err := f.group(graph.Group{ID: id, Attributes: graph.Attributes{"displayName": strings.Repeat("g", 100)}},
+			[]string{strings.Repeat("m", 36), strings.Repeat("n", 36)})
+		require.NoError(t, err)
+		changes = append(changes, c)
+	}
+	for _, limit := range []int{4 << 10, 16 << 10, 1 << 20} {
+		p := &pagePublisher{maxBytes: limit}
+		parts := p.split(changes)
+		total := 0
+		for _, part := range parts {
+			total += len(part)
+			b := &eventsv1.SourceChangeBatch{ConfigurationId: "cfg", CycleId: "c1", Shard: 3, Page: 1 << 40, Changes: part}
+			require.LessOrEqual(t, proto.Size(b), limit)
+		}
+		require.Equal(t, len(changes), total, "nothing lost at limit %d", limit)
+		if limit == 1<<20 {
+			require.Len(t, parts, 1)
+		}
+	}
+	require.Len(t, (&pagePublisher{maxBytes: 4 << 10}).split(changes[:1]), 1, "one change always goes")
+}
+
+func TestUserMembersSkipsGroupsAndRemovals(t *testing.T) {
+	t.Parallel()
+	got := userMembers([]graph.MemberChange{
+		{ID: "u1", Type: "#microsoft.graph.user"},
+		{ID: "g1", Type: "#microsoft.graph.group"},
+		{ID: "u2", Type: "#microsoft.graph.user", Removed: true},
+		{ID: "u3"},
+	})
+	require.Equal(t, []string{"u1", "u3"}, got)
+}
