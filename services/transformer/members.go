@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -16,6 +17,7 @@ import (
 //
 //	xtsync:{<cfg>}:assigned-members        HASH user id -> space-separated ids of assigned groups it is a direct member of
 //	xtsync:{<cfg>}:assigned-members:<gid>  SET  the direct user members last seen for group gid (to diff the next replace)
+//	xtsync:{<cfg>}:assigned-groups-seen    HASH group id -> observed_at (unix ns) of the change last applied
 //	xtsync:{<cfg>}:revisit                 SET  users whose assignment changed this way (see Revisit)
 //
 // Both are written together by one Lua script, so a crash never leaves the
@@ -32,13 +34,23 @@ func NewAssignedMembers(rdb redis.UniversalClient) *AssignedMembers {
 func membersKey(cfg string) string           { return "xtsync:{" + cfg + "}:assigned-members" }
 func groupMembersKey(cfg, gid string) string { return membersKey(cfg) + ":" + gid }
 func revisitKey(cfg string) string           { return "xtsync:{" + cfg + "}:revisit" }
+func groupsSeenKey(cfg string) string        { return "xtsync:{" + cfg + "}:assigned-groups-seen" }
 
 // replaceScript sets the member set of one group and moves the group id in
 // or out of each affected user's field; affected users are queued for a
-// revisit. KEYS: hash, group set, revisit set. ARGV: gid, members...
-// Returns {added, removed}.
+// revisit. A change observed before the one last applied is ignored:
+// redelivery can bring an old cycle's group change after a newer one.
+// KEYS: hash, group set, revisit set, seen hash. ARGV: gid, observed (unix
+// ns, 0 = unknown), members... Returns {added, removed}, or {-1, 0} when
+// ignored as stale.
 var replaceScript = redis.NewScript(`
 local gid = ARGV[1]
+local at = tonumber(ARGV[2])
+if at > 0 then
+  local last = tonumber(redis.call('HGET', KEYS[4], gid) or '0')
+  if at < last then return {-1, 0} end
+  redis.call('HSET', KEYS[4], gid, ARGV[2])
+end
 local function addg(u)
   local cur = redis.call('HGET', KEYS[1], u)
   if not cur then redis.call('HSET', KEYS[1], u, gid) return end
@@ -53,7 +65,7 @@ local function delg(u)
   if #keep == 0 then redis.call('HDEL', KEYS[1], u) else redis.call('HSET', KEYS[1], u, table.concat(keep, ' ')) end
 end
 local new = {}
-for i = 2, #ARGV do new[ARGV[i]] = true end
+for i = 3, #ARGV do new[ARGV[i]] = true end
 local old = {}
 local removed, added = 0, 0
 for _, u in ipairs(redis.call('SMEMBERS', KEYS[2])) do
@@ -62,7 +74,7 @@ for _, u in ipairs(redis.call('SMEMBERS', KEYS[2])) do
 end
 redis.call('DEL', KEYS[2])
 local chunk = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local u = ARGV[i]
   if not old[u] then addg(u); redis.call('SADD', KEYS[3], u); added = added + 1; old[u] = true end
   chunk[#chunk+1] = u
@@ -73,26 +85,36 @@ return {added, removed}
 `)
 
 // Replace records members as the complete set of direct user members of
-// group gid (nil: the group is gone or no longer assigned). It is
-// idempotent, so a redelivered batch applies it again harmlessly, and
-// returns how many users gained and lost the group.
-func (s *AssignedMembers) Replace(ctx context.Context, cfg, gid string, members []string) (added, removed int, err error) {
+// group gid (nil: the group is gone or no longer assigned), as observed at
+// observed (zero: unknown, always applied). It is idempotent, so a
+// redelivered batch applies it again harmlessly, and returns how many users
+// gained and lost the group; stale reports a change older than the last
+// one applied, which is ignored.
+func (s *AssignedMembers) Replace(ctx context.Context, cfg, gid string, observed time.Time, members []string) (added, removed int, stale bool, err error) {
 	if err := checkIDs(cfg, gid); err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	args := make([]any, 0, len(members)+1)
-	args = append(args, gid)
+	var at int64
+	if !observed.IsZero() {
+		at = observed.UnixNano()
+	}
+	args := make([]any, 0, len(members)+2)
+	args = append(args, gid, at)
 	for _, m := range members {
 		if err := checkIDs(m); err != nil {
-			return 0, 0, fmt.Errorf("member of %s: %w", gid, err)
+			return 0, 0, false, fmt.Errorf("member of %s: %w", gid, err)
 		}
 		args = append(args, m)
 	}
-	res, err := replaceScript.Run(ctx, s.rdb, []string{membersKey(cfg), groupMembersKey(cfg, gid), revisitKey(cfg)}, args...).Int64Slice()
+	keys := []string{membersKey(cfg), groupMembersKey(cfg, gid), revisitKey(cfg), groupsSeenKey(cfg)}
+	res, err := replaceScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
 	if err != nil {
-		return 0, 0, fmt.Errorf("replace members of group %s: %w", gid, err)
+		return 0, 0, false, fmt.Errorf("replace members of group %s: %w", gid, err)
 	}
-	return int(res[0]), int(res[1]), nil
+	if res[0] < 0 {
+		return 0, 0, true, nil
+	}
+	return int(res[0]), int(res[1]), false, nil
 }
 
 // DirectGroups returns, for each user that has any, the assigned groups it

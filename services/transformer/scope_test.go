@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
@@ -110,4 +111,20 @@ func TestRevisits(t *testing.T) {
 	wi := f.one(group("g-staff", []string{"u8", "u9"}))
 	require.Equal(t, []string{"u9"}, wi.GetPendingSourceMemberIds())
 	require.ElementsMatch(t, []string{"u7", "u9", "g-staff"}, list(), "u7 left, u9 joined, the group has a pending member")
+}
+
+// TestStaleGroupChangeIgnored: an older cycle's group change redelivered
+// after a newer one does not bring back the old membership.
+func TestStaleGroupChangeIgnored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	newer := group("g-staff", []string{"u8"})
+	f.one(newer)
+	older := group("g-staff", []string{"u7"})
+	older.ObservedAt = timestamppb.New(now.Add(-time.Hour))
+	f.one(older)
+	wi := f.one(user("u7"))
+	require.Equal(t, string(rules.NotEffectivelyEntitled), wi.GetCode(), "the stale membership was not applied")
+	wi = f.one(user("u8"))
+	require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_CREATE, wi.GetAction())
 }

@@ -147,12 +147,21 @@ func (t *Transformer) trackMembers(ctx context.Context, comp *Compiled, b *event
 		if !deleted(ch) && comp.Config.Assignments.Group(gid).Assigned {
 			members = ch.GetMemberIds()
 		}
-		added, removed, err := t.members.Replace(ctx, b.GetConfigurationId(), gid, members)
+		var observed time.Time
+		if ts := ch.GetObservedAt(); ts != nil {
+			observed = ts.AsTime()
+		}
+		added, removed, stale, err := t.members.Replace(ctx, b.GetConfigurationId(), gid, observed, members)
 		if err != nil {
 			if errors.Is(err, errInvalidID) {
 				return natsx.Permanent(err)
 			}
 			return err
+		}
+		if stale {
+			t.log.WarnContext(ctx, "stale group change ignored for assignment", keyConfiguration, b.GetConfigurationId(),
+				keyCycle, b.GetCycleId(), "group", gid)
+			continue
 		}
 		if added+removed > 0 {
 			t.log.InfoContext(ctx, "assigned group membership changed", keyConfiguration, b.GetConfigurationId(),
