@@ -47,10 +47,17 @@ type env struct {
 	svc  *synclog.Service
 	pub  *natsx.Publisher
 	cfg  synclog.Config
+	deps synclog.Deps
 	stop func()
 }
 
 func newEnv(t testing.TB, mutate ...func(*synclog.Config)) *env {
+	t.Helper()
+	return newEnvDeps(t, nil, mutate...)
+}
+
+// newEnvDeps lets a test wrap the service's dependencies (fault injection).
+func newEnvDeps(t testing.TB, deps func(*synclog.Deps), mutate ...func(*synclog.Config)) *env {
 	t.Helper()
 	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir()})
 	require.NoError(t, err)
@@ -76,11 +83,15 @@ func newEnv(t testing.TB, mutate ...func(*synclog.Config)) *env {
 	for _, m := range mutate {
 		m(&e.cfg)
 	}
-	e.svc, err = synclog.New(e.cfg, synclog.Deps{
+	e.deps = synclog.Deps{
 		JetStream: js, Redis: rdb, Escrows: e.esc, Quarantines: e.quar,
 		Tenants: synclog.StaticTenants{cfgID: {sourceTenant, targetTenant}, "cfg2": {"other-src", "other-tgt"}},
 		Auth:    metadataAuth{},
-	})
+	}
+	if deps != nil {
+		deps(&e.deps)
+	}
+	e.svc, err = synclog.New(e.cfg, e.deps)
 	require.NoError(t, err)
 	e.pub, err = natsx.NewPublisher(js, natsx.PublisherOptions{})
 	require.NoError(t, err)
@@ -156,9 +167,15 @@ func outcome(cycle string, i int, action eventsv1.WriteAction, ok bool, code str
 // publishBatch publishes outcomes as one OutcomeBatch with msgID.
 func (e *env) publishBatch(cfg, cycle, msgID string, outs ...*eventsv1.WriteOutcome) {
 	e.t.Helper()
+	e.publishBatchCtx(ctxT(e.t), cfg, cycle, msgID, outs...)
+}
+
+// publishBatchCtx publishes with ctx's trace context.
+func (e *env) publishBatchCtx(ctx context.Context, cfg, cycle, msgID string, outs ...*eventsv1.WriteOutcome) {
+	e.t.Helper()
 	subj, err := natsx.OutcomeSubject(cfg)
 	require.NoError(e.t, err)
-	require.NoError(e.t, e.pub.Publish(ctxT(e.t), subj, &eventsv1.OutcomeBatch{ConfigurationId: cfg, CycleId: cycle, Outcomes: outs}, msgID))
+	require.NoError(e.t, e.pub.Publish(ctx, subj, &eventsv1.OutcomeBatch{ConfigurationId: cfg, CycleId: cycle, Outcomes: outs}, msgID))
 	require.NoError(e.t, e.pub.WaitAll(ctxT(e.t)))
 }
 
