@@ -72,17 +72,18 @@ func toEntry(o *eventsv1.WriteOutcome, traceID string, now time.Time) *eventsv1.
 		ts = timestamppb.New(now)
 	}
 	return &eventsv1.ProvisioningLogEntry{
-		EntryId:         EntryID(o),
-		ConfigurationId: o.GetConfigurationId(),
-		CycleId:         o.GetCycleId(),
-		Source:          o.GetSource(),
-		TargetObjectId:  o.GetTargetObjectId(),
-		Action:          o.GetAction(),
-		Status:          statusOf(o),
-		Error:           o.GetError(),
-		Attempts:        o.GetAttempts(),
-		Timestamp:       ts,
-		TraceId:         traceID,
+		EntryId:            EntryID(o),
+		ConfigurationId:    o.GetConfigurationId(),
+		CycleId:            o.GetCycleId(),
+		Source:             o.GetSource(),
+		TargetObjectId:     o.GetTargetObjectId(),
+		Action:             o.GetAction(),
+		Status:             statusOf(o),
+		Error:              o.GetError(),
+		Attempts:           o.GetAttempts(),
+		ModifiedProperties: modified(o.GetChanges()),
+		Timestamp:          ts,
+		TraceId:            traceID,
 	}
 }
 
@@ -123,4 +124,31 @@ func isAuthFailure(o *eventsv1.WriteOutcome, codes []string) bool {
 		}
 	}
 	return false
+}
+
+// redactedValue is how a secret value appears in logs (Entra's spelling).
+const redactedValue = "[Redacted]"
+
+// modified renders the applied changes as the entry's modified properties.
+// Values stay JSON (a string keeps its quotes) so null, "" and arrays
+// remain distinguishable.
+func modified(changes []*eventsv1.AttributeChange) []*eventsv1.ModifiedProperty {
+	if len(changes) == 0 {
+		return nil
+	}
+	out := make([]*eventsv1.ModifiedProperty, 0, len(changes))
+	for _, c := range changes {
+		mp := &eventsv1.ModifiedProperty{Name: c.GetAttribute(), OldValue: c.GetOldValueJson(), NewValue: c.GetNewValueJson()}
+		if mp.Name == "" {
+			mp.Name = c.GetGraphProperty()
+		}
+		if c.GetRedacted() {
+			mp.NewValue = redactedValue
+			if mp.OldValue != "" {
+				mp.OldValue = redactedValue
+			}
+		}
+		out = append(out, mp)
+	}
+	return out
 }

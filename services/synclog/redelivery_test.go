@@ -94,3 +94,23 @@ func TestEntryTraceID(t *testing.T) {
 	require.Len(t, all, 1)
 	require.Equal(t, tid.String(), all[0].GetTraceId())
 }
+
+// Modified properties come from the outcome's applied changes, secrets
+// redacted.
+func TestModifiedProperties(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	o := outcome("mp", 1, update, true, "")
+	o.Changes = []*eventsv1.AttributeChange{
+		{Attribute: "displayName", GraphProperty: "displayName", OldValueJson: `"Ann"`, NewValueJson: `"Ann Lee"`},
+		{Attribute: "password", NewValueJson: `"s3cret"`, Redacted: true},
+	}
+	e.publishBatch(cfgID, "mp", "mp0", o)
+	e.progress("mp", func(p synclog.Progress) bool { return p.Logged == 1 })
+	all := listAll(t, e.client(sourceTenant), &synclogv1.LogFilter{ConfigurationId: cfgID}, 10)
+	require.Len(t, all, 1)
+	mp := all[0].GetModifiedProperties()
+	require.Len(t, mp, 2)
+	require.Equal(t, []string{"displayName", `"Ann"`, `"Ann Lee"`}, []string{mp[0].GetName(), mp[0].GetOldValue(), mp[0].GetNewValue()})
+	require.Equal(t, []string{"password", "", "[Redacted]"}, []string{mp[1].GetName(), mp[1].GetOldValue(), mp[1].GetNewValue()})
+}

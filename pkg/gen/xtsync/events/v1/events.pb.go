@@ -571,8 +571,12 @@ type WriteOutcome struct {
 	Error           *v1.ErrorDetail        `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
 	Attempts        int32                  `protobuf:"varint,9,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	FinishedAt      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The attribute changes the write applied (the intent's changes, or its
+	// on_match payload when an existing object matched), for the log entry's
+	// modified properties. Redacted values are logged as "[Redacted]".
+	Changes       []*AttributeChange `protobuf:"bytes,11,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WriteOutcome) Reset() {
@@ -671,6 +675,13 @@ func (x *WriteOutcome) GetAttempts() int32 {
 func (x *WriteOutcome) GetFinishedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.FinishedAt
+	}
+	return nil
+}
+
+func (x *WriteOutcome) GetChanges() []*AttributeChange {
+	if x != nil {
+		return x.Changes
 	}
 	return nil
 }
@@ -1622,7 +1633,7 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x0fconnector_entry\x18\x0f \x01(\v2 .xtsync.events.v1.ConnectorEntryR\x0econnectorEntry\x12\"\n" +
 	"\fdeprovisions\x18\x10 \x01(\bR\fdeprovisions\x12\x12\n" +
 	"\x04code\x18\x11 \x01(\tR\x04code\x12\x19\n" +
-	"\blog_json\x18\x12 \x01(\tR\alogJson\"\xaf\x03\n" +
+	"\blog_json\x18\x12 \x01(\tR\alogJson\"\xec\x03\n" +
 	"\fWriteOutcome\x12\x1b\n" +
 	"\tintent_id\x18\x01 \x01(\tR\bintentId\x12)\n" +
 	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1635,7 +1646,8 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\battempts\x18\t \x01(\x05R\battempts\x12;\n" +
 	"\vfinished_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"finishedAt\"\xf9\x01\n" +
+	"finishedAt\x12;\n" +
+	"\achanges\x18\v \x03(\v2!.xtsync.events.v1.AttributeChangeR\achanges\"\xf9\x01\n" +
 	"\n" +
 	"CycleStart\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1799,27 +1811,28 @@ var file_xtsync_events_v1_events_proto_depIdxs = []int32{
 	1,  // 12: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
 	22, // 13: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
 	21, // 14: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
-	2,  // 15: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
-	19, // 16: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
-	21, // 17: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
-	21, // 18: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
-	21, // 19: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
-	19, // 20: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 21: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
-	3,  // 22: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
-	22, // 23: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
-	10, // 24: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
-	21, // 25: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
-	4,  // 26: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
-	21, // 27: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
-	18, // 28: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
-	5,  // 29: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
-	6,  // 30: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	14, // 15: xtsync.events.v1.WriteOutcome.changes:type_name -> xtsync.events.v1.AttributeChange
+	2,  // 16: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
+	19, // 17: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
+	21, // 18: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
+	21, // 19: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
+	21, // 20: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
+	19, // 21: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 22: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
+	3,  // 23: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
+	22, // 24: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
+	10, // 25: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
+	21, // 26: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
+	4,  // 27: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
+	21, // 28: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
+	18, // 29: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
+	5,  // 30: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
+	6,  // 31: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_xtsync_events_v1_events_proto_init() }
