@@ -92,8 +92,8 @@ func (w *Writer) applyBatch(ctx context.Context, batch *eventsv1.IntentBatch, ve
 			return nil, err
 		}
 		for _, t := range writes {
-			if t.fail == nil {
-				a.plan(t)
+			if t.fail == nil && len(t.steps) == 0 {
+				a.plan(t) // creates with lookups plan after them
 			}
 			t.advance()
 		}

@@ -2,13 +2,10 @@ package writer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
-	"sync"
-
-	"github.com/cenkalti/backoff/v5"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
@@ -16,6 +13,15 @@ import (
 	"github.com/xtsync/xtsync/pkg/rules/match"
 	"github.com/xtsync/xtsync/services/internal/graph"
 )
+
+// lookup is one $filter run before a create.
+type lookup struct {
+	filter, attr string
+	// isMatch: a match_query (a hit is a match taken over with on_match);
+	// otherwise the writer's own invited-address lookup (a hit is the user
+	// an earlier delivery created).
+	isMatch bool
+}
 
 // prepareCreates makes creates safe to repeat. In order, for each create:
 //
@@ -29,8 +35,10 @@ import (
 //  3. for users, the address the writer invites with: mail eq, then
 //     otherMails/any. This is what finds a user created by a delivery that
 //     died before storing its entry. Graph's invitation API itself answers
-//     a repeated invitation of the same address with the same user, so this
-//     lookup also protects the PATCH that follows from a second invite.
+//     a repeated invitation of the same address with the same user.
+//
+// The lookups of 2 and 3 are GETs queued as steps, so they travel in the
+// same $batch rounds as the writes.
 func (a *applier) prepareCreates(ctx context.Context, tasks []*task) error {
 	var creates []*task
 	var ids []string
@@ -47,87 +55,93 @@ func (a *applier) prepareCreates(ctx context.Context, tasks []*task) error {
 	if err != nil {
 		return fmt.Errorf("read connector entries: %w", err)
 	}
-	sem := make(chan struct{}, a.w.cfg.Concurrency)
-	var wg sync.WaitGroup
-	errs := make([]error, len(creates))
-	for i, t := range creates {
+	for _, t := range creates {
 		if e, ok := entries[t.in.GetSource().GetObjectId()]; ok && e.TargetID != "" && e.State != redisx.Deleted {
 			t.targetID = e.TargetID
 			created := e.CreatedBySync
 			t.createdBySync, t.matchedBy = &created, e.MatchedBy
 			continue
 		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs[i] = a.matchOne(ctx, t)
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-func (a *applier) matchOne(ctx context.Context, t *task) error {
-	for _, q := range t.in.GetMatchQueries() {
-		hits, err := a.find(ctx, q.GetFilter())
-		if err != nil {
-			var ge *graph.Error
-			if errors.As(err, &ge) && ge.Status == http.StatusBadRequest {
-				a.w.m.unsupportedMatch.Add(ctx, 1, a.w.m.tenantAttr(a.tenant))
-				// Once per batch: with the default mapping every create hits it.
-				a.refusedOnce.Do(func() {
-					a.w.log.WarnContext(ctx, "writer: match query refused by Graph, skipped",
-						"configuration_id", a.cfgID, "attribute", q.GetAttribute(), "filter", q.GetFilter(), "err", err)
-				})
-				continue
-			}
-			return err
-		}
-		if done := a.matched(t, hits, q.GetAttribute(), true); done {
-			return nil
-		}
-	}
-	if !t.user {
-		// Groups: no idempotency lookup beyond the connector store (see
-		// README, gaps).
-		return nil
-	}
-	b, f := buildBody(t.in.GetChanges(), true)
-	if f != nil {
-		return nil // plan reports it
-	}
-	addr := b.inviteAddress()
-	if addr == "" {
-		return nil
-	}
-	lit, lerr := match.Literal("mail", addr)
-	if lerr != nil {
-		t.failWith(rules.InvalidMatchValue, lerr.Error())
-		return nil
-	}
-	for _, filter := range []string{"mail eq " + lit, "otherMails/any(x:x eq " + lit + ")"} {
-		hits, err := a.find(ctx, filter)
-		if err != nil {
-			return err
-		}
-		if a.matched(t, hits, "", false) {
-			return nil
+		t.lookups = lookupsOf(t)
+		if len(t.lookups) > 0 {
+			t.then(a.lookup(0))
 		}
 	}
 	return nil
 }
 
-// matched records the outcome of one lookup; it reports whether matching
-// is over.
-func (a *applier) matched(t *task, hits []graph.User, attr string, isMatch bool) bool {
+func lookupsOf(t *task) []lookup {
+	var out []lookup
+	for _, q := range t.in.GetMatchQueries() {
+		out = append(out, lookup{filter: q.GetFilter(), attr: q.GetAttribute(), isMatch: true})
+	}
+	if !t.user {
+		// Groups: no idempotency lookup beyond the connector store (README, gaps).
+		return out
+	}
+	b, f := buildBody(t.in.GetChanges(), true)
+	if f != nil {
+		return out // plan reports it
+	}
+	if addr := b.inviteAddress(); addr != "" {
+		if lit, err := match.Literal("mail", addr); err == nil {
+			out = append(out, lookup{filter: "mail eq " + lit, attr: "mail"},
+				lookup{filter: "otherMails/any(x:x eq " + lit + ")", attr: "otherMails"})
+		}
+	}
+	return out
+}
+
+// lookup runs t.lookups[i] unless matching is over, then plans the write.
+func (a *applier) lookup(i int) func(*task) []*item {
+	return func(t *task) []*item {
+		if t.fail != nil || t.targetID != "" || i >= len(t.lookups) {
+			a.plan(t)
+			return nil
+		}
+		q := t.lookups[i]
+		t.steps = append([]func(*task) []*item{a.lookup(i + 1)}, t.steps...)
+		req := graph.BatchRequest{Method: http.MethodGet,
+			URL: "/users?$filter=" + url.QueryEscape(q.filter) + "&$select=id,userPrincipalName,userType,mail"}
+		refused := func(res graph.BatchResult) bool { return res.Status == http.StatusBadRequest }
+		return []*item{a.newItem(req, func(res graph.BatchResult) {
+			if res.Status == http.StatusBadRequest {
+				a.refusedOnce.Do(func() {
+					a.w.log.Warn("writer: match query refused by Graph, skipped",
+						"configuration_id", a.cfgID, "attribute", q.attr, "filter", q.filter, "err", errText(res))
+				})
+				a.w.m.unsupportedMatch.Add(context.Background(), 1, a.w.m.tenantAttr(a.tenant))
+				return
+			}
+			a.matched(t, usersOf(res), q.attr, q.isMatch)
+		}, refused)}
+	}
+}
+
+func usersOf(res graph.BatchResult) []graph.User {
+	vals, _ := res.Body["value"].([]any)
+	out := make([]graph.User, 0, len(vals))
+	for _, v := range vals {
+		m, _ := v.(map[string]any)
+		id, _ := m["id"].(string)
+		upn, _ := m["userPrincipalName"].(string)
+		if id != "" {
+			out = append(out, graph.User{ID: id, UserPrincipalName: upn})
+		}
+	}
+	return out
+}
+
+// matched records the outcome of one lookup.
+func (a *applier) matched(t *task, hits []graph.User, attr string, isMatch bool) {
 	switch len(hits) {
 	case 0:
-		return false
+		return
 	case 1:
 		if upn := hits[0].UserPrincipalName; upn != "" && !strings.Contains(strings.ToUpper(upn), "#EXT#") {
 			// An internal user of the target tenant is never taken over.
 			t.failWith(rules.EntryConflict, fmt.Sprintf("target user %s (%s) is not a B2B user", hits[0].ID, upn))
-			return true
+			return
 		}
 		t.targetID = hits[0].ID
 		if isMatch {
@@ -135,38 +149,7 @@ func (a *applier) matched(t *task, hits []graph.User, attr string, isMatch bool)
 			no := false
 			t.createdBySync = &no
 		}
-		return true
+		return
 	}
 	t.failWith(rules.DuplicateTargetEntries, fmt.Sprintf("%d target users match %s", len(hits), attr))
-	return true
-}
-
-// find runs one $filter with bounded retries; a 429 pauses the tenant.
-func (a *applier) find(ctx context.Context, filter string) ([]graph.User, error) {
-	op := func() ([]graph.User, error) {
-		users, err := a.tgt.FindUsers(ctx, graph.Query{Filter: filter, Select: []string{"id", "userPrincipalName", "userType", "mail"}})
-		if err == nil {
-			return users, nil
-		}
-		var ge *graph.Error
-		if errors.As(err, &ge) && graph.IsThrottled(err) {
-			ra := ge.RetryAfter
-			if ra <= 0 {
-				ra = a.w.cfg.Retry.DefaultRetryAfter
-			}
-			_ = a.w.d.Limiter.Backoff(ctx, a.tenant, ra)
-			return nil, backoff.RetryAfter(int(max(ra.Seconds(), 1)))
-		}
-		if graph.IsTransient(err) {
-			return nil, err
-		}
-		return nil, backoff.Permanent(err)
-	}
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval, bo.MaxInterval = a.w.cfg.Retry.InitialInterval, a.w.cfg.Retry.MaxInterval
-	users, err := backoff.Retry(ctx, op, backoff.WithBackOff(bo), backoff.WithMaxTries(uint(a.w.cfg.Retry.MaxAttempts)))
-	if err != nil {
-		return nil, fmt.Errorf("find users %q: %w", filter, err)
-	}
-	return users, nil
 }

@@ -54,6 +54,7 @@ type task struct {
 	pending       []*item
 	fail          *failure
 	skipCode      rules.Code // success without writing
+	lookups       []lookup   // creates: $filters to run before writing
 	attempts      int32
 	done          bool
 }
