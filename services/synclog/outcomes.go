@@ -68,6 +68,7 @@ func (s *Service) handleOutcomes(ctx context.Context, m *natsx.Msg) (err error) 
 		entries[i] = toEntry(o, traceID, now)
 		ids[i] = entries[i].GetEntryId()
 	}
+	span.SetAttributes(statusCounts(entries)...)
 	fresh, err := s.c.unseen(ctx, cfg, cycle, ids)
 	if err != nil {
 		return err
@@ -165,4 +166,17 @@ func (s *Service) countEntries(ctx context.Context, cfg, cycle string, outcomes 
 	s.log.DebugContext(ctx, "synclog: outcomes logged", keyConfigurationID, cfg, keyCycleID, cycle,
 		keyOutcomes, len(outcomes), keyNew, n)
 	return nil
+}
+
+// statusCounts are the span attributes status.<Success|Failure|...> = n.
+func statusCounts(entries []*eventsv1.ProvisioningLogEntry) []attribute.KeyValue {
+	n := map[string]int{}
+	for _, e := range entries {
+		n[statusName(e.GetStatus())]++
+	}
+	out := make([]attribute.KeyValue, 0, len(n))
+	for k, v := range n {
+		out = append(out, attribute.Int(keyStatus+"."+k, v))
+	}
+	return out
 }
