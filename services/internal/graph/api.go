@@ -12,6 +12,7 @@ type Source interface {
 	GetUser(ctx context.Context, id string, selectProps ...string) (User, error)
 	GetGroup(ctx context.Context, id string, selectProps ...string) (Group, error)
 	ListMemberIDs(ctx context.Context, groupID string) ([]string, error)
+	ListUserMemberIDs(ctx context.Context, groupID string) ([]string, error)
 	UsersDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage[User], error)
 	GroupsDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage[Group], error)
 	UsersDelta(ctx context.Context, r DeltaRequest, fn func(DeltaPage[User]) error) (string, error)

@@ -114,6 +114,28 @@ func (c *Client) ListMemberIDs(ctx context.Context, groupID string) ([]string, e
 	return ids, nil
 }
 
+// ListUserMemberIDs returns the ids of a group's direct user members
+// (/members/graph.user): nested groups, devices and contacts are left out,
+// which is what a synchronized group's member set needs.
+func (c *Client) ListUserMemberIDs(ctx context.Context, groupID string) ([]string, error) {
+	resp, err := c.sdk.Groups().ByGroupId(groupID).Members().GraphUser().Get(ctx, &groups.ItemMembersGraphUserRequestBuilderGetRequestConfiguration{
+		QueryParameters: &groups.ItemMembersGraphUserRequestBuilderGetQueryParameters{Select: []string{"id"}},
+	})
+	if err != nil {
+		return nil, wrap("list user members of group "+groupID, err)
+	}
+	ids := []string{}
+	err = iterate(ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, nil,
+		func(m models.Userable) error {
+			ids = append(ids, deref(m.GetId()))
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("list user members of group %s: %w", groupID, err)
+	}
+	return ids, nil
+}
+
 // directoryObjectURL is the @odata.id Graph expects in a $ref body.
 func (c *Client) directoryObjectURL(id string) string {
 	return strings.TrimSuffix(c.cfg.GraphURL, "/") + "/directoryObjects/" + id

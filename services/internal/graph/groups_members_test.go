@@ -1,0 +1,42 @@
+package graph_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+// TestListUserMemberIDs leaves nested groups out, unlike ListMemberIDs.
+func TestListUserMemberIDs(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(5))
+	ctx := testCtx(t)
+	newGroup := func(name string) graph.Group {
+		g, err := s.client.CreateGroup(ctx, graph.Attributes{
+			"displayName": name, "mailNickname": name, "securityEnabled": true, "mailEnabled": false,
+		})
+		require.NoError(t, err)
+		return g
+	}
+	g, nested := newGroup("outer"), newGroup("nested")
+	var users []string
+	for id := range firstUsers(t, s.client, 3) {
+		users = append(users, id)
+		require.NoError(t, s.client.AddMember(ctx, g.ID, id))
+	}
+	require.NoError(t, s.client.AddMember(ctx, g.ID, nested.ID))
+
+	all, err := s.client.ListMemberIDs(ctx, g.ID)
+	require.NoError(t, err)
+	require.ElementsMatch(t, append(append([]string(nil), users...), nested.ID), all)
+	only, err := s.client.ListUserMemberIDs(ctx, g.ID)
+	require.NoError(t, err)
+	require.ElementsMatch(t, users, only)
+
+	empty, err := s.client.ListUserMemberIDs(ctx, nested.ID)
+	require.NoError(t, err)
+	require.NotNil(t, empty, "an empty group is an empty list, not nil")
+	require.Empty(t, empty)
+}
