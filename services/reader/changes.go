@@ -142,7 +142,7 @@ func listMembers(ctx context.Context, src graph.Source, groups []graph.Group, me
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			ids, err := src.ListMemberIDs(ctx, g.ID)
+			ids, err := src.ListUserMemberIDs(ctx, g.ID)
 			if err != nil {
 				cancel(fmt.Errorf("list members of group %s: %w", g.ID, err))
 				return

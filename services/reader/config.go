@@ -32,7 +32,7 @@ type Config struct {
 	MaxBatchBytes int `yaml:"max_batch_bytes"`
 	// MaxCycles is how many configurations this process reads at once.
 	MaxCycles int `yaml:"max_cycles"`
-	// MemberConcurrency bounds parallel ListMemberIDs calls for the changed
+	// MemberConcurrency bounds parallel ListUserMemberIDs calls for the changed
 	// groups of one delta page.
 	MemberConcurrency int `yaml:"member_concurrency"`
 	// InProgress is how often a running cycle extends its CycleStart's ack

@@ -81,6 +81,9 @@ func TestFullImportThenDelta(t *testing.T) {
 		require.NoError(t, e.client.RemoveMember(ctx, group, joiner))
 	}
 
+	// A nested group is a member, but never a synchronized one.
+	require.NoError(t, e.client.AddMember(ctx, group, e.tenant.GroupIDs()[1]))
+
 	require.NoError(t, e.reader.RunCycle(ctx, start("c2", delta)))
 	got = e.drainChanges()
 	want := map[string]eventsv1.ChangeKind{

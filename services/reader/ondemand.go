@@ -67,7 +67,7 @@ func (c *cycle) onDemandGroup(ctx context.Context, id string) (*eventsv1.SourceC
 	if err != nil {
 		return nil, fmt.Errorf("read group %s: %w", id, err)
 	}
-	members, err := c.src.ListMemberIDs(ctx, id)
+	members, err := c.src.ListUserMemberIDs(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("list members of group %s: %w", id, err)
 	}
