@@ -73,6 +73,8 @@ func newEnvDeps(t testing.TB, deps func(*synclog.Deps), mutate ...func(*synclog.
 	topo.WorkMaxBytes, topo.LogMaxBytes = 64<<20, 256<<20
 	topo.Synclog = natsx.ConsumerTuning{AckWait: 2 * time.Second, MaxDeliver: 20, MaxAckPending: 256}
 	topo.Cycles = topo.Synclog
+	// A writer that never acks dead-letters its message after one delivery.
+	topo.Writer = natsx.ConsumerTuning{AckWait: time.Second, MaxDeliver: 1, MaxAckPending: 16}
 	require.NoError(t, natsx.EnsureTopology(ctxT(t), js, topo))
 
 	rs := redistest.Start(t, redistest.Options{})

@@ -30,15 +30,20 @@ func checkIDs(cfg, cycle string) error {
 // handleOutcomes logs one OutcomeBatch (writers, and the transformer's held
 // deprovisions): publish the new entries, escrow them, count them, then
 // decide quarantine. See the package doc for why this order is idempotent.
-func (s *Service) handleOutcomes(ctx context.Context, m *natsx.Msg) (err error) {
+func (s *Service) handleOutcomes(ctx context.Context, m *natsx.Msg) error {
 	var b eventsv1.OutcomeBatch
 	if err := m.Unmarshal(&b); err != nil {
 		return err
 	}
-	cfg, cycle := b.GetConfigurationId(), b.GetCycleId()
-	if err := checkIDs(cfg, cycle); err != nil {
+	if err := checkIDs(b.GetConfigurationId(), b.GetCycleId()); err != nil {
 		return natsx.Permanent(fmt.Errorf("synclog: outcome batch %s: %w", m.MsgID(), err))
 	}
+	return s.logBatch(ctx, &b)
+}
+
+// logBatch logs a batch whose ids are checked.
+func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch) (err error) {
+	cfg, cycle := b.GetConfigurationId(), b.GetCycleId()
 	// One cycle's batches run one at a time in this process, so two
 	// deliveries of the same outcome (a duplicate batch, a batch and its
 	// redelivery) cannot both find it unseen and escrow it twice.

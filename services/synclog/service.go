@@ -112,7 +112,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	}, nil
 }
 
-// Run consumes outcomes and cycle events until ctx ends, then drains: the
+// Run consumes outcomes, cycle events and dead letters until ctx ends, then drains: the
 // batches in flight finish (up to DrainTimeout), pulled but unstarted ones
 // are nak'ed for another replica, open tails end. A message is acked only
 // after its entries are stored and counted, so a rollout loses nothing.
@@ -136,20 +136,30 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("synclog: open %s: %w", natsx.ConsumerSynclogCycles, err)
 	}
+	dead, err := s.d.JetStream.Consumer(ctx, natsx.StreamDeadLetters, natsx.ConsumerDeadLetters)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("synclog: open %s: %w", natsx.ConsumerDeadLetters, err)
+	}
 	opts := natsx.ConsumeOptions{
 		DrainTimeout: s.cfg.DrainTimeout, Logger: s.log,
 		TracerProvider: s.d.TracerProvider, MeterProvider: s.d.MeterProvider,
 	}
 	var wg sync.WaitGroup
-	var errOut, errCyc error
+	var errOut, errCyc, errDead error
 	wg.Go(func() {
 		o := opts
 		o.Concurrency = s.cfg.Concurrency
 		errOut = natsx.Consume(ctx, outcomes, s.handleOutcomes, o)
 	})
 	wg.Go(func() { errCyc = natsx.Consume(ctx, cycles, s.handleCycle, opts) })
+	wg.Go(func() {
+		errDead = natsx.Consume(ctx, dead, natsx.DeadLetterHandler(s.d.JetStream, s.deadLetter), opts)
+	})
 	wg.Wait()
-	return errors.Join(errOut, errCyc)
+	return errors.Join(errOut, errCyc, errDead)
 }
 
 func (s *Service) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
