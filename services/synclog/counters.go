@@ -28,7 +28,7 @@ func cyclesKey(cfg string) string       { return "xtsync:{" + cfg + "}:cycles" }
 
 // Cycle hash fields.
 const (
-	fStart      = "start_ms"    // CycleStart.requested_at (or when seen)
+	fStart      = "start_ms"    // CycleStart.requested_at
 	fMode       = "mode"        // CycleStart.mode
 	fTrace      = "trace_id"    // trace of the CycleStart message
 	fEnd        = "end_ms"      // CycleEnd.finished_at: the reader is done
@@ -87,7 +87,6 @@ for i = 5, #ARGV, 4 do
   end
 end
 redis.call('HSETNX', KEYS[1], 'first_ms', now)
-redis.call('HSETNX', KEYS[1], 'start_ms', now)
 redis.call('HSET', KEYS[1], 'last_ms', now)
 redis.call('ZADD', KEYS[3], 'NX', now, ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -201)
@@ -104,7 +103,6 @@ var endScript = redis.NewScript(completeLua + `
 local old = tonumber(redis.call('HGET', KEYS[1], 'expected') or '-1')
 if tonumber(ARGV[1]) > old then redis.call('HSET', KEYS[1], 'expected', ARGV[1]) end
 redis.call('HSET', KEYS[1], 'end_ms', ARGV[2])
-redis.call('HSETNX', KEYS[1], 'start_ms', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 complete(KEYS[1], ARGV[3])
 return 1

@@ -93,6 +93,9 @@ func progressOf(cfg, cycle string, m map[string]string) Progress {
 		Held: num(m, fHeld), ByAction: byPrefix(m, prefAction), ByStatus: byPrefix(m, prefStatus),
 		Verdict: m[fVerdict],
 	}
+	if p.Started.IsZero() { // outcomes ahead of the CycleStart
+		p.Started = ms(fFirst)
+	}
 	if _, ok := m[fExpected]; ok {
 		p.Expected = num(m, fExpected)
 	}
