@@ -35,6 +35,13 @@ type Config struct {
 	// MemberConcurrency bounds parallel ListUserMemberIDs calls for the changed
 	// groups of one delta page.
 	MemberConcurrency int `yaml:"member_concurrency"`
+	// GroupsBarrier makes a cycle wait, after publishing its groups, until
+	// the transformers consumed every change of the configuration before it
+	// reads users: a user's assignment scope ("direct member of an assigned
+	// group") is known from its groups' changes, and shards run in parallel.
+	GroupsBarrier bool `yaml:"groups_barrier"`
+	// BarrierPoll is how often the barrier asks JetStream for the backlog.
+	BarrierPoll time.Duration `yaml:"barrier_poll"`
 	// InProgress is how often a running cycle extends its CycleStart's ack
 	// deadline; it must be shorter than the cycles consumer's AckWait.
 	InProgress time.Duration `yaml:"in_progress"`
@@ -53,6 +60,8 @@ func DefaultConfig() Config {
 		MaxBatchBytes:     768 << 10,
 		MaxCycles:         4,
 		MemberConcurrency: 8,
+		GroupsBarrier:     true,
+		BarrierPoll:       250 * time.Millisecond,
 		InProgress:        10 * time.Second,
 		DrainTimeout:      30 * time.Second,
 	}
@@ -97,6 +106,8 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.IntVar(&c.MaxBatchBytes, prefix+"max-batch-bytes", d.MaxBatchBytes, "Largest SourceChangeBatch payload; bigger batches are split.")
 	f.IntVar(&c.MaxCycles, prefix+"max-cycles", d.MaxCycles, "Configurations read at once by this process.")
 	f.IntVar(&c.MemberConcurrency, prefix+"member-concurrency", d.MemberConcurrency, "Parallel group member listings per page.")
+	f.BoolVar(&c.GroupsBarrier, prefix+"groups-barrier", d.GroupsBarrier, "Wait for the transformers to consume a cycle's groups before reading its users.")
+	f.DurationVar(&c.BarrierPoll, prefix+"barrier-poll", d.BarrierPoll, "How often the groups barrier checks the changes backlog.")
 	f.DurationVar(&c.InProgress, prefix+"in-progress", d.InProgress, "How often a running cycle extends its start command's ack deadline.")
 	f.DurationVar(&c.DrainTimeout, prefix+"drain-timeout", d.DrainTimeout, "Wait for running cycles at shutdown.")
 }
@@ -145,6 +156,9 @@ func (c Config) Validate() error {
 	}
 	if c.MemberConcurrency < 1 {
 		bad("member_concurrency must be >= 1, got %d", c.MemberConcurrency)
+	}
+	if c.BarrierPoll <= 0 {
+		bad("barrier_poll must be > 0")
 	}
 	if c.InProgress <= 0 {
 		bad("in_progress must be > 0")

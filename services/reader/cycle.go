@@ -130,25 +130,36 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 		}
 		return c.end(ctx)
 	}
-	users, err := c.prepare(ctx, redisx.Users)
-	if err != nil {
-		return err
-	}
-	if err := c.read(ctx, users, c.r.cfg.UserSelect, c.fetchUsers); err != nil {
-		return err
-	}
+	// Groups first: the transformer learns the assigned groups' member sets
+	// from them, and decides users' assignment scope with those sets.
+	sel := c.r.cfg.GroupSelect
 	groups, err := c.prepare(ctx, redisx.Groups)
 	if err != nil {
 		return err
 	}
-	if err := c.read(ctx, groups, append(c.r.cfg.GroupSelect[:len(c.r.cfg.GroupSelect):len(c.r.cfg.GroupSelect)], "members"), c.fetchGroups); err != nil {
+	if err := c.read(ctx, groups, append(sel[:len(sel):len(sel)], "members"), c.fetchGroups); err != nil {
+		return err
+	}
+	if c.r.cfg.GroupsBarrier {
+		if err := c.waitDrained(ctx); err != nil {
+			return err
+		}
+	}
+	users, err := c.prepare(ctx, redisx.Users)
+	if err != nil {
+		return err
+	}
+	if err := c.revisit(ctx, users); err != nil {
+		return err
+	}
+	if err := c.read(ctx, users, c.r.cfg.UserSelect, c.fetchUsers); err != nil {
 		return err
 	}
 	if err := c.end(ctx); err != nil {
 		return err
 	}
 	// Only now, with every change and the CycleEnd stored, do the links move.
-	for _, r := range []*round{users, groups} {
+	for _, r := range []*round{groups, users} {
 		next := redisx.Watermark{DeltaLink: r.deltaLink, CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
 		if _, err := c.commit(ctx, r, next); err != nil {
 			return err

@@ -110,6 +110,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	e.cfg.Shards = e.topo.ChangeShards
 	e.cfg.PageSize = o.pageSize
 	e.cfg.InProgress = time.Second
+	e.cfg.GroupsBarrier = false // no transformer runs here; TestGroupsBarrier drains
 	e.cfg.UserSelect = simSupported(reader.DefaultUserSelect())
 	e.cfg.GroupSelect = simSupported(reader.DefaultGroupSelect())
 	e.reader = e.newReader()

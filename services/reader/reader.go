@@ -23,6 +23,9 @@ type Deps struct {
 	// cycle, see cycle.run) and consumes cycle commands.
 	JetStream  jetstream.JetStream
 	Watermarks redisx.WatermarkStore
+	// Revisits, when set, adds the transformer's revisit set to every
+	// delta cycle.
+	Revisits Revisits
 	// Logger defaults to slog.Default(); providers default to no-ops.
 	Logger         *slog.Logger
 	TracerProvider trace.TracerProvider

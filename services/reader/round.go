@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
@@ -146,6 +147,7 @@ func (c *cycle) page(ctx context.Context, r *round, req graph.DeltaRequest, fetc
 		attribute.Int64(keyPage, num),
 		attribute.Bool("full_import", r.full)))
 	defer span.End()
+	c.f.observed = timestamppb.Now() // what the page says was true then
 	res, err := fetch(ctx, req, r.full)
 	if err == nil {
 		err = c.pp.publish(ctx, string(r.typ), num, res.changes)

@@ -1,0 +1,76 @@
+package reader
+
+import (
+	"context"
+	"fmt"
+
+	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/services/internal/graph"
+)
+
+// Revisits lists the source objects to read again although Graph's delta
+// will not return them (users who joined or left an assigned group, objects
+// with references not provisioned yet). The transformer owns the set
+// (transformer.Revisits implements this) and clears ids as it decides them;
+// the reader only reads it.
+type Revisits interface {
+	List(ctx context.Context, configurationID string) ([]string, error)
+}
+
+// revisit publishes the revisit set as changes, read by id, before the
+// users round and after the groups (and their barrier): the membership
+// changes of this very cycle are then already in the set. A full import
+// reads every object anyway and skips it.
+func (c *cycle) revisit(ctx context.Context, users *round) error {
+	if c.r.deps.Revisits == nil || users.full {
+		return nil
+	}
+	ids, err := c.r.deps.Revisits.List(ctx, c.start.GetConfigurationId())
+	if err != nil {
+		return fmt.Errorf("list revisits: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	changes := make([]*eventsv1.SourceChange, 0, len(ids))
+	for _, id := range ids {
+		ch, err := c.readByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, ch)
+	}
+	// Page number: the users round's claimed revision, unique to this run.
+	if err := c.pp.publish(ctx, "revisit", int64(users.wm.Rev), changes); err != nil {
+		return err
+	}
+	c.countObjects(ctx, "revisit", changes)
+	c.log.Info("revisits queued", keyObjects, len(changes))
+	return c.pp.waitAll(ctx)
+}
+
+// readByID reads an object of unknown type: a user, else a group. One
+// that is neither any more is gone for good as far as the reader can
+// tell: HARD_DELETED, typed as a user (the revisit set is mostly users).
+func (c *cycle) readByID(ctx context.Context, id string) (*eventsv1.SourceChange, error) {
+	u, err := c.src.GetUser(ctx, id, c.r.cfg.UserSelect...)
+	if err == nil {
+		return c.f.user(u)
+	}
+	if !graph.IsNotFound(err) {
+		return nil, fmt.Errorf("revisit %s: %w", id, err)
+	}
+	g, err := c.src.GetGroup(ctx, id, c.r.cfg.GroupSelect...)
+	if err == nil {
+		members, err := c.src.ListUserMemberIDs(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("revisit group %s: %w", id, err)
+		}
+		return c.f.group(g, members)
+	}
+	if !graph.IsNotFound(err) {
+		return nil, fmt.Errorf("revisit %s: %w", id, err)
+	}
+	return c.f.change(commonv1.ObjectType_OBJECT_TYPE_USER, id, eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED), nil
+}
