@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
@@ -122,24 +123,37 @@ func (s *Service) publish(ctx context.Context, cfg, cycle string, entries []*eve
 
 // escrow records failures and clears successes. Held deprovisions are
 // neither: they wait for the admin, retrying them would only hold them again.
+// EscrowStore has no batch call, so the calls of a batch (one per object:
+// a full import clears 300,000) run escrowParallel at a time.
 func (s *Service) escrow(ctx context.Context, cfg string, outcomes []*eventsv1.WriteOutcome, fresh []int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(escrowParallel)
 	for _, i := range fresh {
 		o := outcomes[i]
 		id := o.GetSource().GetObjectId()
 		switch {
 		case id == "" || held(o):
 		case !o.GetSuccess():
-			if _, err := s.d.Escrows.RecordFailure(ctx, cfg, id, o.GetError().GetCode(), o.GetError().GetMessage()); err != nil {
-				return fmt.Errorf("synclog: escrow %s: %w", id, err)
-			}
+			g.Go(func() error {
+				if _, err := s.d.Escrows.RecordFailure(gctx, cfg, id, o.GetError().GetCode(), o.GetError().GetMessage()); err != nil {
+					return fmt.Errorf("synclog: escrow %s: %w", id, err)
+				}
+				return nil
+			})
 		default:
-			if err := s.d.Escrows.Clear(ctx, cfg, id); err != nil {
-				return fmt.Errorf("synclog: clear escrow %s: %w", id, err)
-			}
+			g.Go(func() error {
+				if err := s.d.Escrows.Clear(gctx, cfg, id); err != nil {
+					return fmt.Errorf("synclog: clear escrow %s: %w", id, err)
+				}
+				return nil
+			})
 		}
 	}
-	return nil
+	return g.Wait()
 }
+
+// escrowParallel bounds the concurrent escrow calls of one batch.
+const escrowParallel = 16
 
 // countEntries adds the fresh entries to the cycle counters and metrics.
 func (s *Service) countEntries(ctx context.Context, cfg, cycle string, outcomes []*eventsv1.WriteOutcome,
