@@ -62,7 +62,9 @@ type env struct {
 	wm      redisx.WatermarkStore
 	cfg     reader.Config
 	reader  *reader.Reader
-	topo    natsx.TopologyConfig
+	// revisits, when set before newReader, is the reader's revisit set.
+	revisits reader.Revisits
+	topo     natsx.TopologyConfig
 }
 
 type envOpts struct {
@@ -130,7 +132,7 @@ func (e *env) newClient() *graph.Client {
 
 func (e *env) newReader() *reader.Reader {
 	r, err := reader.New(e.cfg, reader.Deps{
-		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Logger: testLogger(e.t),
+		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Revisits: e.revisits, Logger: testLogger(e.t),
 	})
 	require.NoError(e.t, err)
 	return r
