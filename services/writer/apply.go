@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
@@ -105,6 +106,15 @@ func (w *Writer) applyBatch(ctx context.Context, batch *eventsv1.IntentBatch, ve
 	if err := w.finish(ctx, batch, tasks, version, out); err != nil {
 		return nil, err
 	}
+	failed := 0
+	for _, o := range out.Outcomes {
+		if !o.GetSuccess() {
+			failed++
+		}
+	}
+	trace.SpanFromContext(ctx).SetAttributes(attribute.Int("xtsync.writes", len(writes)),
+		attribute.Int("xtsync.failed", failed), attribute.Int("xtsync.throttled", a.throttled),
+		attribute.Float64("xtsync.limiter_wait_seconds", a.waited.Seconds()))
 	w.log.DebugContext(ctx, "writer: intent batch applied", "configuration_id", cfgID, "cycle_id", batch.GetCycleId(),
 		"target_tenant_id", a.tenant, "intents", len(tasks), "writes", len(writes), "throttled", a.throttled,
 		"limiter_wait", a.waited)
