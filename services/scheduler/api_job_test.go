@@ -37,8 +37,14 @@ func TestJobStateMachine(t *testing.T) {
 		code  codes.Code
 		state schedulerv1.JobState
 	}
-	start := func() error { _, err := adm.StartJob(ctx, &schedulerv1.StartJobRequest{ConfigurationId: id}); return err }
-	pause := func() error { _, err := adm.PauseJob(ctx, &schedulerv1.PauseJobRequest{ConfigurationId: id}); return err }
+	start := func() error {
+		_, err := adm.StartJob(ctx, &schedulerv1.StartJobRequest{ConfigurationId: id})
+		return err
+	}
+	pause := func() error {
+		_, err := adm.PauseJob(ctx, &schedulerv1.PauseJobRequest{ConfigurationId: id})
+		return err
+	}
 	restart := func() error {
 		_, err := adm.RestartJob(ctx, &schedulerv1.RestartJobRequest{ConfigurationId: id})
 		return err
