@@ -11,13 +11,9 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/pkg/redisx"
-	"github.com/xtsync/xtsync/pkg/rules"
-	"github.com/xtsync/xtsync/pkg/rules/decide"
-	"github.com/xtsync/xtsync/pkg/rules/schema"
 	"github.com/xtsync/xtsync/pkg/rules/scope"
 )
 
@@ -134,43 +130,6 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	return res, nil
 }
 
-// trackMembers records the members of assigned groups in this batch (and
-// forgets those of deleted or unassigned groups) before any user is decided.
-func (t *Transformer) trackMembers(ctx context.Context, comp *Compiled, b *eventsv1.SourceChangeBatch) error {
-	for _, ch := range b.GetChanges() {
-		obj := ch.GetObject()
-		if obj.GetType() != groupType {
-			continue
-		}
-		gid := obj.GetObjectId()
-		var members []string
-		if !deleted(ch) && comp.Config.Assignments.Group(gid).Assigned {
-			members = ch.GetMemberIds()
-		}
-		var observed time.Time
-		if ts := ch.GetObservedAt(); ts != nil {
-			observed = ts.AsTime()
-		}
-		added, removed, stale, err := t.members.Replace(ctx, b.GetConfigurationId(), gid, observed, members)
-		if err != nil {
-			if errors.Is(err, errInvalidID) {
-				return natsx.Permanent(err)
-			}
-			return err
-		}
-		if stale {
-			t.log.WarnContext(ctx, "stale group change ignored for assignment", keyConfiguration, b.GetConfigurationId(),
-				keyCycle, b.GetCycleId(), "group", gid)
-			continue
-		}
-		if added+removed > 0 {
-			t.log.InfoContext(ctx, "assigned group membership changed", keyConfiguration, b.GetConfigurationId(),
-				keyCycle, b.GetCycleId(), "group", gid, "added", added, "removed", removed)
-		}
-	}
-	return nil
-}
-
 // load reads, in one round trip each, the connector entries of the batch's
 // objects and of everything they reference (managers, members), and the
 // assigned groups of its users.
@@ -212,121 +171,6 @@ func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, a
 		}
 	}
 	return entries, direct, nil
-}
-
-// managerOf reads the manager's id without converting every attribute.
-func managerOf(ch *eventsv1.SourceChange) string {
-	for k, v := range ch.GetAttributes().GetFields() {
-		if !strings.EqualFold(k, schema.Manager) {
-			continue
-		}
-		if s := v.GetStringValue(); s != "" {
-			return s
-		}
-		return v.GetStructValue().GetFields()["id"].GetStringValue()
-	}
-	return ""
-}
-
-func deleted(ch *eventsv1.SourceChange) bool {
-	k := ch.GetKind()
-	return k == eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED || k == eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED
-}
-
-// decide builds the decision input of one change and runs the rules.
-func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entries map[string]redisx.Entry,
-	direct map[string][]string, resolve func(string) (string, bool)) decide.Decision {
-	obj := ch.GetObject()
-	id := obj.GetObjectId()
-	var typ string
-	switch obj.GetType() {
-	case commonv1.ObjectType_OBJECT_TYPE_USER:
-		typ = schema.UserType
-	case groupType:
-		typ = schema.GroupType
-	default:
-		return unsupported(id, obj.GetType())
-	}
-	attrs := sourceAttrs(ch)
-	in := decide.Input{
-		Source: decide.Source{ID: id, Type: typ, Attrs: attrs, Deleted: deleted(ch), DirectGroups: direct[id]},
-		Entry:  toDecideEntry(entries, id),
-		// The reader's observation time makes a redelivered batch decide
-		// the same way (retention runs out at the same instant).
-		Now:     t.deps.Now(),
-		Resolve: resolve,
-	}
-	if ts := ch.GetObservedAt(); ts != nil {
-		in.Now = ts.AsTime()
-	}
-	return decide.Decide(cfg, in)
-}
-
-// writesGroup reports a group write under a mapping set that manages
-// members: writers reconcile membership on every such intent.
-func writesGroup(cfg *decide.Config, ch *eventsv1.SourceChange, wi *eventsv1.WriteIntent) bool {
-	if ch.GetObject().GetType() != groupType {
-		return false
-	}
-	switch wi.GetAction() {
-	case eventsv1.WriteAction_WRITE_ACTION_CREATE, eventsv1.WriteAction_WRITE_ACTION_UPDATE, eventsv1.WriteAction_WRITE_ACTION_RESTORE:
-	default:
-		return false
-	}
-	_, ok := cfg.Groups.Mappings.Lookup(schema.Members)
-	return ok
-}
-
-// fillMembers sets the desired members of a group write whose membership
-// did not change: writers reconcile desired_member_ids on every group
-// write, so an update of the description alone must still carry them, or
-// it would empty the target group.
-func fillMembers(wi *eventsv1.WriteIntent, members []string, resolve func(string) (string, bool)) {
-	for _, m := range members {
-		if id, ok := resolve(m); ok {
-			wi.DesiredMemberIds = append(wi.DesiredMemberIds, id)
-		} else {
-			wi.PendingSourceMemberIds = append(wi.PendingSourceMemberIds, m)
-		}
-	}
-}
-
-// pendingRef reports a decision that left a reference for a later cycle:
-// members not provisioned yet, or a manager that did not resolve (the
-// entry then lacks the manager's export hash).
-func pendingRef(cfg *decide.Config, ch *eventsv1.SourceChange, d *decide.Decision) bool {
-	if d.Members != nil && len(d.Members.Pending) > 0 {
-		return true
-	}
-	if d.Entry == nil || d.Entry.State != decide.Active || ch.GetObject().GetType() == groupType || managerOf(ch) == "" {
-		return false
-	}
-	if _, mapped := cfg.Users.Mappings.Lookup(schema.Manager); !mapped {
-		return false
-	}
-	_, exported := d.Entry.Exported[schema.Manager]
-	return !exported
-}
-
-// toDecideEntry converts the stored entry. An Active entry without a
-// target id is a create whose outcome never came back: treat the object as
-// not provisioned, so the create (safe to repeat thanks to matching) runs
-// again.
-func toDecideEntry(entries map[string]redisx.Entry, id string) *decide.Entry {
-	e, ok := entries[id]
-	if !ok || (e.TargetID == "" && e.State == redisx.Active) {
-		return nil
-	}
-	return &decide.Entry{SourceID: e.SourceID, TargetID: e.TargetID, State: decide.State(e.State),
-		Since: e.Since, CreatedBySync: e.CreatedBySync, Exported: e.Exported}
-}
-
-// unsupported is the decision for an object type the rules do not know.
-func unsupported(id string, t commonv1.ObjectType) decide.Decision {
-	d := decide.Decision{Action: decide.Skip, Code: rules.EntityTypeNotSupported}
-	d.Log.Action, d.Log.Status, d.Log.Code = decide.LogOther, decide.StatusSkipped, string(rules.EntityTypeNotSupported)
-	d.Log.Reason = fmt.Sprintf("object %s has type %s, which is not synchronized", id, t)
-	return d
 }
 
 // hold runs the deletion guard over the batch's deprovisioning intents and

@@ -1,0 +1,82 @@
+package transformer
+
+import (
+	"fmt"
+	"strings"
+
+	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/pkg/rules"
+	"github.com/xtsync/xtsync/pkg/rules/decide"
+	"github.com/xtsync/xtsync/pkg/rules/schema"
+)
+
+// managerOf reads the manager's id without converting every attribute.
+func managerOf(ch *eventsv1.SourceChange) string {
+	for k, v := range ch.GetAttributes().GetFields() {
+		if !strings.EqualFold(k, schema.Manager) {
+			continue
+		}
+		if s := v.GetStringValue(); s != "" {
+			return s
+		}
+		return v.GetStructValue().GetFields()["id"].GetStringValue()
+	}
+	return ""
+}
+
+func deleted(ch *eventsv1.SourceChange) bool {
+	k := ch.GetKind()
+	return k == eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED || k == eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED
+}
+
+// decide builds the decision input of one change and runs the rules.
+func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entries map[string]redisx.Entry,
+	direct map[string][]string, resolve func(string) (string, bool)) decide.Decision {
+	obj := ch.GetObject()
+	id := obj.GetObjectId()
+	var typ string
+	switch obj.GetType() {
+	case commonv1.ObjectType_OBJECT_TYPE_USER:
+		typ = schema.UserType
+	case groupType:
+		typ = schema.GroupType
+	default:
+		return unsupported(id, obj.GetType())
+	}
+	attrs := sourceAttrs(ch)
+	in := decide.Input{
+		Source: decide.Source{ID: id, Type: typ, Attrs: attrs, Deleted: deleted(ch), DirectGroups: direct[id]},
+		Entry:  toDecideEntry(entries, id),
+		// The reader's observation time makes a redelivered batch decide
+		// the same way (retention runs out at the same instant).
+		Now:     t.deps.Now(),
+		Resolve: resolve,
+	}
+	if ts := ch.GetObservedAt(); ts != nil {
+		in.Now = ts.AsTime()
+	}
+	return decide.Decide(cfg, in)
+}
+
+// toDecideEntry converts the stored entry. An Active entry without a
+// target id is a create whose outcome never came back: treat the object as
+// not provisioned, so the create (safe to repeat thanks to matching) runs
+// again.
+func toDecideEntry(entries map[string]redisx.Entry, id string) *decide.Entry {
+	e, ok := entries[id]
+	if !ok || (e.TargetID == "" && e.State == redisx.Active) {
+		return nil
+	}
+	return &decide.Entry{SourceID: e.SourceID, TargetID: e.TargetID, State: decide.State(e.State),
+		Since: e.Since, CreatedBySync: e.CreatedBySync, Exported: e.Exported}
+}
+
+// unsupported is the decision for an object type the rules do not know.
+func unsupported(id string, t commonv1.ObjectType) decide.Decision {
+	d := decide.Decision{Action: decide.Skip, Code: rules.EntityTypeNotSupported}
+	d.Log.Action, d.Log.Status, d.Log.Code = decide.LogOther, decide.StatusSkipped, string(rules.EntityTypeNotSupported)
+	d.Log.Reason = fmt.Sprintf("object %s has type %s, which is not synchronized", id, t)
+	return d
+}
