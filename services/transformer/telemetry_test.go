@@ -28,7 +28,7 @@ func TestTelemetry(t *testing.T) {
 		Logger: quiet, MeterProvider: mp, TracerProvider: tp, Now: func() time.Time { return now }})
 	require.NoError(t, err)
 
-	_, err = tr.Transform(ctxT(t), batch(5, user("u1"), user("u2"), user("u9")))
+	_, err = tr.Transform(ctxT(t), batch(5, user("u1"), user("u2"), user("u9"), user("u3", "department", "Contractors")))
 	require.NoError(t, err)
 
 	ended := spans.Ended()
@@ -42,7 +42,7 @@ func TestTelemetry(t *testing.T) {
 	require.Equal(t, cycle, attrs["xtsync.cycle_id"].AsString())
 	require.EqualValues(t, 5, attrs["xtsync.page"].AsInt64())
 	require.EqualValues(t, 2, attrs["xtsync.intents.create"].AsInt64())
-	require.EqualValues(t, 1, attrs["xtsync.intents.skip"].AsInt64())
+	require.EqualValues(t, 2, attrs["xtsync.intents.skip"].AsInt64(), "summed over codes")
 
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(ctxT(t), &rm))
@@ -65,6 +65,7 @@ func TestTelemetry(t *testing.T) {
 	require.Equal(t, map[string]int64{
 		"xtsync.transformer.objects/WRITE_ACTION_CREATE/":                     2,
 		"xtsync.transformer.objects/WRITE_ACTION_SKIP/NotEffectivelyEntitled": 1,
+		"xtsync.transformer.objects/WRITE_ACTION_SKIP/NotInScope":             1,
 	}, got)
 	require.True(t, sawDuration)
 }

@@ -61,6 +61,11 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	if err := checkIDs(cfgID, cycle); err != nil {
 		return nil, natsx.Permanent(fmt.Errorf("batch %s/%d: %w", cycle, b.GetPage(), err))
 	}
+	for i, ch := range b.GetChanges() {
+		if ch.GetObject().GetObjectId() == "" {
+			return nil, natsx.Permanent(fmt.Errorf("batch %s/%d: change %d has no object id: %w", cycle, b.GetPage(), i, errInvalidID))
+		}
+	}
 	comp, err := t.deps.Rules.Rules(ctx, cfgID)
 	if err != nil {
 		if errors.Is(err, ErrUnknownConfiguration) || errors.Is(err, ErrInvalidRules) {
@@ -121,8 +126,12 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	}
 	t.m.record(ctx, cfgID, counts)
 	t.m.duration.Record(ctx, time.Since(start).Seconds())
+	byAction := map[string]int64{}
 	for k, n := range counts {
-		span.SetAttributes(attribute.Int64("xtsync.intents."+strings.ToLower(strings.TrimPrefix(k.action, "WRITE_ACTION_")), n))
+		byAction[k.action] += n
+	}
+	for a, n := range byAction {
+		span.SetAttributes(attribute.Int64("xtsync.intents."+strings.ToLower(strings.TrimPrefix(a, "WRITE_ACTION_")), n))
 	}
 	span.SetAttributes(attribute.Int("xtsync.intents.held", len(res.Held)))
 	t.log.DebugContext(ctx, "batch transformed", keyConfiguration, cfgID, keyCycle, cycle, keyPage, b.GetPage(),
