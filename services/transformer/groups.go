@@ -13,8 +13,8 @@ import (
 
 // trackMembers records the members of assigned groups in this batch (and
 // forgets those of deleted or unassigned groups) before any user is decided.
-func (t *Transformer) trackMembers(ctx context.Context, comp *Compiled, b *eventsv1.SourceChangeBatch) error {
-	for _, ch := range b.GetChanges() {
+func (t *Transformer) trackMembers(ctx context.Context, comp *Compiled, b *eventsv1.SourceChangeBatch, changes []*eventsv1.SourceChange) error {
+	for _, ch := range changes {
 		obj := ch.GetObject()
 		if obj.GetType() != groupType {
 			continue

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
@@ -79,4 +81,20 @@ func unsupported(id string, t commonv1.ObjectType) decide.Decision {
 	d.Log.Action, d.Log.Status, d.Log.Code = decide.LogOther, decide.StatusSkipped, string(rules.EntityTypeNotSupported)
 	d.Log.Reason = fmt.Sprintf("object %s has type %s, which is not synchronized", id, t)
 	return d
+}
+
+// retype corrects the type of a deletion from the connector entry: a
+// reader that only knows an id is gone (a revisit of a deleted object)
+// reports it as a user, but the entry knows a group was provisioned.
+func retype(ch *eventsv1.SourceChange, entries map[string]redisx.Entry) *eventsv1.SourceChange {
+	obj := ch.GetObject()
+	if !deleted(ch) || obj.GetType() != commonv1.ObjectType_OBJECT_TYPE_USER {
+		return ch
+	}
+	if e, ok := entries[obj.GetObjectId()]; !ok || e.Type != redisx.Groups {
+		return ch
+	}
+	c := proto.CloneOf(ch)
+	c.Object.Type = groupType
+	return c
 }

@@ -128,3 +128,20 @@ func TestStaleGroupChangeIgnored(t *testing.T) {
 	wi = f.one(user("u8"))
 	require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_CREATE, wi.GetAction())
 }
+
+// TestDeletedGroupReportedAsUser: a revisit of a deleted object only knows
+// its id and reports a user; the connector entry says it was a group.
+func TestDeletedGroupReportedAsUser(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.one(group("g-staff", []string{"u7"}))
+	f.provision(user("u7"), redisx.Active, now.Add(-time.Hour))
+	f.provision(group("g-staff", []string{"u7"}), redisx.Active, now.Add(-time.Hour))
+	require.Equal(t, string(rules.NoChange), f.one(user("u7")).GetCode())
+
+	wi := f.one(deletedChange(userT, "g-staff", eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED))
+	require.Equal(t, groupT, wi.GetSource().GetType())
+	require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_DELETE, wi.GetAction())
+	require.Equal(t, "t-g-staff", wi.GetTargetObjectId())
+	require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_DELETE, f.one(user("u7")).GetAction(), "its members lost the assignment")
+}

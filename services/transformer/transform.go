@@ -75,13 +75,25 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	}
 	assigned := comp.Config.Mode == scope.AssignedOnly
 	if assigned {
-		if err := t.trackMembers(ctx, comp, b); err != nil {
+		if err := t.trackMembers(ctx, comp, b, b.GetChanges()); err != nil {
 			return nil, err
 		}
 	}
 	entries, direct, err := t.load(ctx, b, assigned)
 	if err != nil {
 		return nil, err
+	}
+	changes := make([]*eventsv1.SourceChange, len(b.GetChanges()))
+	var retyped []*eventsv1.SourceChange
+	for i, ch := range b.GetChanges() {
+		if changes[i] = retype(ch, entries); changes[i] != ch {
+			retyped = append(retyped, changes[i])
+		}
+	}
+	if assigned && len(retyped) > 0 {
+		if err := t.trackMembers(ctx, comp, b, retyped); err != nil {
+			return nil, err
+		}
 	}
 	resolve := func(id string) (string, bool) {
 		e, ok := entries[id]
@@ -95,7 +107,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	counts := map[countKey]int64{}
 	var deprov []*eventsv1.WriteIntent
 	var pending, resolved []string
-	for _, ch := range b.GetChanges() {
+	for _, ch := range changes {
 		d := t.decide(comp.Config, ch, entries, direct, resolve)
 		if pendingRef(comp.Config, ch, &d) {
 			pending = append(pending, ch.GetObject().GetObjectId())
