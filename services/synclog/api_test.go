@@ -5,9 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
@@ -29,20 +31,26 @@ func TestListAuditLogs(t *testing.T) {
 			Action: "UpdateConfiguration", ConfigurationId: cfg, DetailsJson: fmt.Sprintf(`{"n":%d}`, i), Result: "success"})
 		require.NoError(t, err)
 	}
+	// A record as the scheduler writes it: the "entry" field only.
+	raw, err := protojson.Marshal(&synclogv1.AuditEntry{AuditId: "sched-1", Action: "PauseJob", ConfigurationId: cfgID, DetailsJson: `{"n":1200}`})
+	require.NoError(t, err)
+	require.NoError(t, e.rdb.XAdd(ctxT(t), &redis.XAddArgs{Stream: synclog.AuditStreamKey, Values: []any{synclog.AuditFieldEntry, string(raw)}}).Err())
 	c := e.client(sourceTenant)
 	var got []*synclogv1.AuditEntry
+	var resp *synclogv1.ListAuditLogsResponse
 	tok := ""
 	for {
-		resp, err := c.ListAuditLogs(ctxT(t), &synclogv1.ListAuditLogsRequest{ConfigurationId: cfgID, PageSize: 200, PageToken: tok})
+		resp, err = c.ListAuditLogs(ctxT(t), &synclogv1.ListAuditLogsRequest{ConfigurationId: cfgID, PageSize: 200, PageToken: tok})
 		require.NoError(t, err)
 		got = append(got, resp.GetEntries()...)
 		if tok = resp.GetNextPageToken(); tok == "" {
 			break
 		}
 	}
-	require.Len(t, got, 900)
-	require.Equal(t, `{"n":1198}`, got[0].GetDetailsJson(), "newest first")
-	require.Equal(t, `{"n":0}`, got[899].GetDetailsJson())
+	require.Len(t, got, 901)
+	require.Equal(t, "sched-1", got[0].GetAuditId(), "newest first")
+	require.Equal(t, `{"n":1198}`, got[1].GetDetailsJson())
+	require.Equal(t, `{"n":0}`, got[900].GetDetailsJson())
 	for _, a := range got {
 		require.Equal(t, cfgID, a.GetConfigurationId())
 		require.NotEmpty(t, a.GetAuditId())
@@ -50,7 +58,7 @@ func TestListAuditLogs(t *testing.T) {
 
 	// Time bounds select by the stream id (the time it was appended).
 	now := time.Now()
-	resp, err := c.ListAuditLogs(ctxT(t), &synclogv1.ListAuditLogsRequest{ConfigurationId: cfgID,
+	resp, err = c.ListAuditLogs(ctxT(t), &synclogv1.ListAuditLogsRequest{ConfigurationId: cfgID,
 		StartTime: timestamppb.New(now.Add(time.Hour))})
 	require.NoError(t, err)
 	require.Empty(t, resp.GetEntries())

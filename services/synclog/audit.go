@@ -23,8 +23,9 @@ const (
 	AuditStreamKey = "xtsync:audit"
 	// AuditFieldEntry holds the AuditEntry as protojson.
 	AuditFieldEntry = "entry"
-	// AuditFieldConfiguration repeats the configuration id so a scan can
-	// filter without decoding.
+	// AuditFieldConfiguration, optional, repeats the configuration id so a
+	// scan can filter without decoding (records with only "entry", as the
+	// scheduler writes them, are decoded and compared).
 	AuditFieldConfiguration = "cfg"
 	// auditMaxLen caps the stream (approximately, MAXLEN ~).
 	auditMaxLen = 1_000_000
@@ -117,13 +118,16 @@ func (s *Service) listAudit(ctx context.Context, cfg, lo, hi string, size int, f
 		scanned += len(msgs)
 		for _, m := range msgs {
 			hi = "(" + m.ID
-			if m.Values[AuditFieldConfiguration] != cfg {
-				continue
+			if c, ok := m.Values[AuditFieldConfiguration]; ok && c != cfg {
+				continue // skipped without decoding
 			}
 			raw, _ := m.Values[AuditFieldEntry].(string)
 			var e synclogv1.AuditEntry
 			if err := protojson.Unmarshal([]byte(raw), &e); err != nil {
 				s.log.WarnContext(ctx, "synclog: undecodable audit entry", "id", m.ID, "err", err)
+				continue
+			}
+			if e.GetConfigurationId() != cfg {
 				continue
 			}
 			if e.AuditId == "" {
