@@ -30,11 +30,19 @@ func (s *Scheduler) RestartJob(ctx context.Context, req *schedulerv1.RestartJobR
 	// deletions of the cycle named here (see doc.go).
 	rec, err := s.jobs.get(ctx, id)
 	if err == nil && req.GetForceDeletes() {
-		held := rec.Cycle
+		held := rec.Held
+		if held == "" {
+			held = rec.Cycle
+		}
 		if held == "" {
 			held = rec.Last
 		}
 		if held != "" {
+			// approved keeps the leader from pausing the job again for
+			// this cycle while the transformer releases its deletions.
+			err = s.deps.Redis.HSet(ctx, jobKey(id), "approved", held).Err()
+		}
+		if held != "" && err == nil {
 			err = s.deps.Redis.Set(ctx, forceDeletesKey(id), held, s.cfg.ForceDeletesTTL).Err()
 		}
 	}
@@ -42,7 +50,7 @@ func (s *Scheduler) RestartJob(ctx context.Context, req *schedulerv1.RestartJobR
 	if err == nil {
 		old, err = s.jobs.apply(ctx, id, now, transition{
 			from: []jobState{stNotRun, stActive, stPaused, stQuarantine}, to: stActive, reason: ptr(""),
-			cycle: cycleID, mode: modeFull, endCycle: "1",
+			cycle: cycleID, mode: modeFull, endCycle: "1", held: "-",
 		})
 	}
 	if errors.Is(err, ErrState) {

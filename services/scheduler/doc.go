@@ -6,7 +6,9 @@
 //
 //	xtsync:{<cfg>}:config          HASH   rev (etag, CAS counter), data (binary proto Configuration without etag)
 //	xtsync:{<cfg>}:job             HASH   state, reason, interval (ms), next (ms), cycle, mode, started (ms),
-//	                                      last, last_mode, last_started, last_ended (ms), fence
+//	                                      last, last_mode, last_started, last_ended (ms), fence,
+//	                                      held (cycle whose deletions the threshold held back),
+//	                                      approved (the held cycle an admin approved)
 //	xtsync:{<cfg>}:force-deletes   STRING cycle id whose held deletions an admin approved (RestartJob force_deletes)
 //	xtsync:configs                 SET    every configuration id
 //	xtsync:{tenant:<tid>}:configs  SET    configuration ids whose source or target is <tid>
@@ -38,8 +40,9 @@
 //     xtsync:{<cfg>}:force-deletes to the cycle id whose deletions were held
 //     (the job's last or current cycle) before publishing the FULL
 //     CycleStart; the transformer GETDELs it and calls ReleaseHeld(ctx, cfg,
-//     cycle). When it finds held deletions for a cycle it (or the log
-//     service) pauses the job by setting the job hash's state to
-//     JOB_STATE_PAUSED with reason DeletionThresholdExceeded — or, better,
-//     calls PauseJob with a service token.
+//     cycle). The transformer's held list of a cycle
+//     (xtsync:{<cfg>}:cycle:<id>:held, guard.go there) is the pause signal:
+//     the leader's tick pauses an Active job whose running or last cycle
+//     holds deletions, with reason DeletionThresholdExceeded, and remembers
+//     that cycle for the approval.
 package scheduler

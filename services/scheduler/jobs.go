@@ -28,6 +28,9 @@ type jobRecord struct {
 	// Last* describe the previous cycle.
 	Last, LastMode       string
 	LastStarted, LastEnd time.Time
+	// Held is the cycle whose deletions the threshold held back; Approved
+	// the one an admin allowed (RestartJob force_deletes).
+	Held, Approved string
 }
 
 func parseJob(m map[string]string) jobRecord {
@@ -45,6 +48,7 @@ func parseJob(m map[string]string) jobRecord {
 		Interval: time.Duration(iv) * time.Millisecond,
 		Next:     ms("next"), Cycle: m["cycle"], Mode: m["mode"], Started: ms("started"),
 		Last: m["last"], LastMode: m["last_mode"], LastStarted: ms("last_started"), LastEnd: ms("last_ended"),
+		Held: m["held"], Approved: m["approved"],
 	}
 }
 
@@ -58,6 +62,7 @@ func parseJob(m map[string]string) jobRecord {
 //	8 due check: "1" = only if no live cycle and next <= now
 //	9 stale cycle bound (ms): a cycle started before it counts as lost
 //	10 fence ("0" = no fence check) 11 new interval (ms, "" keeps)
+//	12 held cycle ("" keeps, "-" clears)
 //
 // Returns {status, old hash as field/value pairs...}; status 1 done, 0
 // refused (state or due check), -1 no job.
@@ -91,6 +96,7 @@ if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[1], 'interval', interval)
   if tonumber(j['next'] or '0') > now + interval then redis.call('HSET', KEYS[1], 'next', now + interval) end
 end
+if ARGV[12] == '-' then redis.call('HSET', KEYS[1], 'held', '') elseif ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'held', ARGV[12]) end
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[1], 'cycle', ARGV[4], 'mode', ARGV[5], 'started', now, 'next', now + interval)
 end
@@ -111,6 +117,7 @@ type transition struct {
 	stale    time.Time
 	fence    uint64
 	interval time.Duration
+	held     string // cycle whose deletions are held; "-" clears
 }
 
 // Jobs is the Redis job-state store.
@@ -159,7 +166,7 @@ func (j *Jobs) apply(ctx context.Context, cfg string, now time.Time, t transitio
 	}
 	res, err := transitionScript.Run(ctx, j.rdb, []string{jobKey(cfg)},
 		strings.Join(from, ","), to, reason, t.cycle, t.mode, now.UnixMilli(), t.endCycle, due,
-		t.stale.UnixMilli(), t.fence, interval).Slice()
+		t.stale.UnixMilli(), t.fence, interval, t.held).Slice()
 	if err != nil {
 		return jobRecord{}, fmt.Errorf("update job %s: %w", cfg, err)
 	}

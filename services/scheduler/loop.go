@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
@@ -84,8 +85,14 @@ func (s *Scheduler) tickOne(ctx context.Context, id string, fence uint64) error 
 	if err != nil {
 		return err
 	}
+	if job.State != schedulerv1.JobState_JOB_STATE_ACTIVE {
+		return nil
+	}
+	if paused, err := s.pauseIfHeld(ctx, id, job, now); paused || err != nil {
+		return err
+	}
 	live := job.Cycle != "" && job.Started.After(now.Add(-s.cfg.CycleTimeout))
-	if job.State != schedulerv1.JobState_JOB_STATE_ACTIVE || live || job.Next.After(now) {
+	if live || job.Next.After(now) {
 		return nil
 	}
 	q, err := s.deps.Quarantines.Get(ctx, id)
@@ -120,4 +127,41 @@ func (s *Scheduler) tickOne(ctx context.Context, id string, fence uint64) error 
 // rewind makes a job due now (its start could not be published).
 func (s *Scheduler) rewind(ctx context.Context, id string) {
 	_ = s.deps.Redis.HSet(context.WithoutCancel(ctx), jobKey(id), "next", 0).Err()
+}
+
+// heldKey is the transformer's list of deprovisions held back by the
+// accidental-deletion threshold for one cycle (services/transformer
+// guard.go): its existence is the signal to pause the job.
+func heldKey(cfg, cycle string) string { return "xtsync:{" + cfg + "}:cycle:" + cycle + ":held" }
+
+// pauseIfHeld pauses an Active job whose running or last cycle has held
+// deletions (reason DeletionThresholdExceeded) and remembers that cycle, so
+// RestartJob with force_deletes approves exactly it. The running cycle is
+// not stopped: everything but the held deletions still applies.
+func (s *Scheduler) pauseIfHeld(ctx context.Context, id string, job jobRecord, now time.Time) (bool, error) {
+	for _, cycle := range []string{job.Cycle, job.Last} {
+		if cycle == "" || cycle == job.Approved {
+			continue
+		}
+		n, err := s.deps.Redis.Exists(ctx, heldKey(id, cycle)).Result()
+		if err != nil {
+			return false, fmt.Errorf("check held deletions of %s: %w", cycle, err)
+		}
+		if n == 0 {
+			continue
+		}
+		_, err = s.jobs.apply(ctx, id, now, transition{
+			from: []schedulerv1.JobState{schedulerv1.JobState_JOB_STATE_ACTIVE},
+			to:   schedulerv1.JobState_JOB_STATE_PAUSED, reason: ptr(ReasonDeletionThresholdExceeded), held: cycle,
+		})
+		if errors.Is(err, ErrState) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		s.log.WarnContext(ctx, "job paused: deletions held by the accidental-deletion threshold", keyConfiguration, id, keyCycle, cycle)
+		return true, nil
+	}
+	return false, nil
 }

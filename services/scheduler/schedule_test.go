@@ -194,3 +194,33 @@ func TestLostCycleIsRetriedAfterTimeout(t *testing.T) {
 	require.Len(t, starts, 2)
 	require.Equal(t, starts[0].GetCycleId(), e.job(id).GetLastCycle().GetCycleId())
 }
+
+func TestHeldDeletionsPauseTheJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t)
+	id := e.createInterval(tenantA, tenantB, 5*time.Minute).GetId()
+	_, err := e.admin().StartJob(ctx, &schedulerv1.StartJobRequest{ConfigurationId: id})
+	require.NoError(t, err)
+	cycle := e.starts(id)[0].GetCycleId()
+	// The transformer held deprovisions of the running cycle.
+	require.NoError(t, e.rdb.HSet(ctx, "xtsync:{"+id+"}:cycle:"+cycle+":held", "intent-1", "x").Err())
+	require.NoError(t, e.sched.Tick(ctx, 0))
+	job := e.job(id)
+	require.Equal(t, paused, job.GetState())
+	require.Equal(t, scheduler.ReasonDeletionThresholdExceeded, job.GetReason())
+	require.Empty(t, e.stops(id), "the cycle goes on; only its deletions wait")
+
+	// The cycle ends; an approval names the held cycle, not the new one.
+	e.clock.Advance(time.Hour)
+	resp, err := e.admin().RestartJob(ctx, &schedulerv1.RestartJobRequest{ConfigurationId: id, ForceDeletes: true})
+	require.NoError(t, err)
+	require.Equal(t, active, resp.GetJob().GetState())
+	approved, err := e.rdb.Get(ctx, "xtsync:{"+id+"}:force-deletes").Result()
+	require.NoError(t, err)
+	require.Equal(t, cycle, approved)
+	// While the transformer releases them (the list still exists), the
+	// approved cycle does not pause the job again.
+	require.NoError(t, e.sched.Tick(ctx, 0))
+	require.Equal(t, active, e.job(id).GetState())
+}
