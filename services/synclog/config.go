@@ -38,6 +38,12 @@ type QuarantineConfig struct {
 	// AuthCodes are the error codes (ours or Graph's, matched in the code
 	// or the message) that mean "the credentials or consent are wrong".
 	AuthCodes []string `yaml:"auth_codes"`
+	// HeldDeletes, when set, also enters TooManyDeletes when the
+	// transformer holds a cycle's deprovisions. Off by default: the
+	// scheduler pauses such a job itself (it reads the transformer's held
+	// list), and a quarantine on top would defer the admin's approved
+	// restart unless it also clears the quarantine.
+	HeldDeletes bool `yaml:"held_deletes"`
 }
 
 // APIConfig bounds the query API.
@@ -81,6 +87,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.Float64Var(&c.Quarantine.FailureRatio, prefix+"quarantine.failure-ratio", d.Quarantine.FailureRatio, "Quarantine when failed/written exceeds this (0..1).")
 	f.Int64Var(&c.Quarantine.MinObjects, prefix+"quarantine.min-objects", d.Quarantine.MinObjects, "Writes a cycle needs before the failure ratio counts.")
 	f.Int64Var(&c.Quarantine.AuthMinFailures, prefix+"quarantine.auth-min-failures", d.Quarantine.AuthMinFailures, "Authentication failures with no success that quarantine.")
+	f.BoolVar(&c.Quarantine.HeldDeletes, prefix+"quarantine.held-deletes", d.Quarantine.HeldDeletes, "Also quarantine (TooManyDeletes) when deprovisions are held.")
 	f.IntVar(&c.API.ScanLimit, prefix+"api.scan-limit", d.API.ScanLimit, "Stream messages one List call may read.")
 }
 

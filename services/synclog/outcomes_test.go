@@ -129,11 +129,11 @@ func TestQuarantineOnAuthFailures(t *testing.T) {
 	require.Equal(t, synclog.ReasonAuthFailures, q.Reason)
 }
 
-// Held deprovisions are logged as skipped, never escrowed, and enter
-// TooManyDeletes, which a healthy cycle does not release.
+// Held deprovisions are logged as skipped, never escrowed, and (when
+// configured) enter TooManyDeletes, which a healthy cycle does not release.
 func TestHeldDeprovisions(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, func(c *synclog.Config) { c.Quarantine.HeldDeletes = true })
 	e.startCycle("h")
 	o := outcome("h", 1, del, false, synclog.CodeDeletionThresholdExceeded)
 	e.publishBatch(cfgID, "h", "h0/held", o, outcome("h", 2, update, true, ""))

@@ -33,7 +33,7 @@ func (s *Service) decide(ctx context.Context, cfg, cycle string) error {
 		return err
 	}
 	p := progressOf(cfg, cycle, m)
-	if p.Held > 0 && m[fHeldSignal] == "" {
+	if s.cfg.Quarantine.HeldDeletes && p.Held > 0 && m[fHeldSignal] == "" {
 		msg := fmt.Sprintf("%d deprovisions of cycle %s exceed the accidental-deletion threshold and are held; restart the job with force-deletes to apply them", p.Held, cycle)
 		if err := s.enter(ctx, cfg, cycle, fHeldSignal, ReasonTooManyDeletes, msg); err != nil {
 			return err
