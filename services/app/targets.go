@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+
+	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
+	"github.com/xtsync/xtsync/pkg/grpcx"
+	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/services/reader"
+	"github.com/xtsync/xtsync/services/scheduler"
+	"github.com/xtsync/xtsync/services/synclog"
+	"github.com/xtsync/xtsync/services/transformer"
+	"github.com/xtsync/xtsync/services/writer"
+)
+
+// The five targets. Each builds its service from the shared modules (the
+// same constructors a one-service deployment uses) and returns it; the
+// Runner runs it and cancels it at stop.
+
+func (a *App) initScheduler(context.Context) (Service, error) {
+	s, err := scheduler.New(a.cfg.Scheduler, scheduler.Deps{
+		Redis: a.rdb, JetStream: a.js,
+		Leases:          redisx.NewLeases(a.rdb),
+		Quarantines:     redisx.NewQuarantines(a.rdb, redisx.DefaultQuarantinePolicy),
+		Watermarks:      redisx.NewWatermarks(a.rdb),
+		Escrows:         redisx.NewEscrows(a.rdb),
+		Connectors:      redisx.NewConnectors(a.rdb),
+		GraphHTTPClient: a.http,
+		Logger:          a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Register(a.grpc)
+	return s, nil
+}
+
+func (a *App) initReader(context.Context) (Service, error) {
+	return reader.New(a.cfg.Reader, reader.Deps{
+		Sources: a.configs, JetStream: a.js,
+		Watermarks: redisx.NewWatermarks(a.rdb),
+		Revisits:   transformer.NewRevisits(a.rdb),
+		Logger:     a.log,
+	})
+}
+
+func (a *App) initTransformer(context.Context) (Service, error) {
+	return transformer.New(a.cfg.Transformer, transformer.Deps{
+		Rules: a.configs, Connectors: redisx.NewConnectors(a.rdb),
+		Redis: a.rdb, JetStream: a.js, Logger: a.log,
+	})
+}
+
+func (a *App) initWriter(context.Context) (Service, error) {
+	pub, err := natsx.NewPublisher(a.js, natsx.PublisherOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return writer.New(a.cfg.Writer, writer.Deps{
+		Targets: a.configs, Limiter: redisx.NewLimiter(a.rdb, a.cfg.Writer.LimitFunc()),
+		Connectors: redisx.NewConnectors(a.rdb),
+		// Escrows stay with the log service (its README: counted once).
+		JetStream: a.js, Publisher: pub, Logger: a.log,
+	})
+}
+
+func (a *App) initSynclog(context.Context) (Service, error) {
+	s, err := synclog.New(a.cfg.Synclog, synclog.Deps{
+		JetStream: a.js, Redis: a.rdb,
+		Escrows:     redisx.NewEscrows(a.rdb),
+		Quarantines: redisx.NewQuarantines(a.rdb, redisx.DefaultQuarantinePolicy),
+		Tenants:     a.configs,
+		Auth:        synclog.AuthorizerFunc(grpcx.Authorize),
+		Logger:      a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	synclogv1.RegisterSynclogServiceServer(a.grpc, s)
+	a.grpc.SetServing(synclogv1.SynclogService_ServiceDesc.ServiceName, true)
+	return s, nil
+}
