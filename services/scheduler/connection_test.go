@@ -101,6 +101,21 @@ func TestTestConnection(t *testing.T) {
 		require.True(t, ok, name)
 	}
 
+	// The same configuration resolves to a working source for the reader.
+	sources := scheduler.NewSources(e.sched.Store(), sim.HTTPClient())
+	defer sources.Close()
+	s1, err := sources.Source(ctx, c.GetId())
+	require.NoError(t, err)
+	require.NoError(t, s1.CheckToken(ctx))
+	s2, err := sources.Source(ctx, c.GetId())
+	require.NoError(t, err)
+	require.Same(t, s1, s2, "cached while the etag stays")
+	r, tgtID, etag, err := e.sched.Store().Rules(ctx, c.GetId())
+	require.NoError(t, err)
+	require.Equal(t, tenantA, r.SourceTenantID)
+	require.Equal(t, tenantB, tgtID)
+	require.Equal(t, c.GetEtag(), etag)
+
 	// An unsaved configuration with a wrong secret and a missing file: the
 	// checks say which credential failed, and the secret is never echoed.
 	bad := validConfig(tenantA, tenantB)
