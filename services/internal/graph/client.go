@@ -10,11 +10,27 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/microsoft/kiota-abstractions-go/store"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
 )
+
+// localBackingStore avoids a data race in the SDK (go test -race):
+// NewGraphServiceClient passes store.BackingStoreFactoryInstance to
+// EnableBackingStore, which writes it back to that package-level variable,
+// while every model constructor (models.NewEntity) reads it without a lock;
+// building a client while another one works (a second configuration
+// connecting, parallel tests) races. The write stores the value it just
+// read, so it is skipped; the per-adapter part still runs.
+type localBackingStore struct {
+	*msgraphsdk.GraphRequestAdapter
+}
+
+func (o localBackingStore) EnableBackingStore(store.BackingStoreFactory) {
+	o.GraphRequestAdapter.EnableBackingStore(nil) // nil: no global write
+}
 
 // Client talks to one tenant's Graph as one app. It is safe for concurrent
 // use.
@@ -64,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	// its path parameters once.
 	adapter.SetBaseUrl(cfg.GraphURL)
 	c.adapter = adapter
-	c.sdk = msgraphsdk.NewGraphServiceClient(adapter)
+	c.sdk = msgraphsdk.NewGraphServiceClient(localBackingStore{adapter})
 	return c, nil
 }
 
