@@ -95,10 +95,10 @@ func (s *Scheduler) resetState(ctx context.Context, id string, req *schedulerv1.
 const maxOnDemandObjects = 5
 
 // ProvisionOnDemand publishes an ON_DEMAND CycleStart for the named source
-// objects and returns its cycle id. The outcomes arrive in the provisioning
-// log under that cycle id; waiting for them needs the log service's query
-// API, so results stay empty until it exists. Caller: portals, xtsyncctl
-// provision.
+// objects and returns its cycle id with the outcomes that reached the
+// provisioning log within timeout (Deps.Logs; none without it, and the
+// rest keep arriving in the log under the cycle id). Caller: portals,
+// xtsyncctl provision.
 func (s *Scheduler) ProvisionOnDemand(ctx context.Context, req *schedulerv1.ProvisionOnDemandRequest) (*schedulerv1.ProvisionOnDemandResponse, error) {
 	var fe rules.FieldErrors
 	checkConfigID(&fe, "configuration_id", req.GetConfigurationId())
@@ -155,5 +155,13 @@ func (s *Scheduler) ProvisionOnDemand(ctx context.Context, req *schedulerv1.Prov
 	if err != nil {
 		return nil, err
 	}
-	return &schedulerv1.ProvisionOnDemandResponse{CycleId: cycleID}, nil
+	wait := defaultOnDemandWait
+	if req.GetTimeout() != nil {
+		wait = req.GetTimeout().AsDuration()
+	}
+	refs := make([]*commonv1.ObjectRef, len(objs))
+	for i, o := range objs {
+		refs[i] = &commonv1.ObjectRef{Type: o.GetType(), TenantId: c.GetSource().GetTenantId(), ObjectId: o.GetObjectId()}
+	}
+	return &schedulerv1.ProvisionOnDemandResponse{CycleId: cycleID, Results: s.awaitOnDemand(ctx, c.GetId(), cycleID, refs, wait)}, nil
 }

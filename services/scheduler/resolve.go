@@ -97,3 +97,15 @@ func (s *Sources) Close() {
 		delete(s.clients, id)
 	}
 }
+
+// ConfigTenants returns the source and target tenant of a configuration
+// (ErrNotFound when it is gone): what the log service authorizes its
+// queries against (its ConfigTenants; map ErrNotFound to its
+// ErrUnknownConfiguration).
+func (s *Store) ConfigTenants(ctx context.Context, id string) (source, target string, err error) {
+	c, err := s.Get(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	return c.GetSource().GetTenantId(), c.GetTarget().GetTenantId(), nil
+}

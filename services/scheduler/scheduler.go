@@ -41,6 +41,8 @@ type Deps struct {
 	// GraphHTTPClient is the base transport of the default factory
 	// (custom CA for graphsim, proxies).
 	GraphHTTPClient *http.Client
+	// Logs, when set, lets ProvisionOnDemand wait for the outcomes.
+	Logs LogQuerier
 	// Now is the clock (tests inject one); default time.Now.
 	Now           func() time.Time
 	Logger        *slog.Logger
