@@ -31,9 +31,10 @@ const (
 	ChangeKind_CHANGE_KIND_UNSPECIFIED ChangeKind = 0
 	// The object exists (created, updated, or read by a full import).
 	ChangeKind_CHANGE_KIND_UPSERT ChangeKind = 1
-	// The object was soft-deleted in the source (delta @removed "deleted").
+	// The object was soft-deleted in the source and can still be restored
+	// (delta @removed reason "changed").
 	ChangeKind_CHANGE_KIND_SOFT_DELETED ChangeKind = 2
-	// The object was permanently deleted in the source (@removed "changed" on a hard delete).
+	// The object was permanently deleted in the source (@removed reason "deleted").
 	ChangeKind_CHANGE_KIND_HARD_DELETED ChangeKind = 3
 )
 
