@@ -111,6 +111,33 @@ const (
 	Unsupported Code = "Unsupported"
 )
 
+// Pipeline codes: outcomes of writing to Graph and of the safety rules,
+// set by the writer, transformer and log service.
+const (
+	// DeletionThresholdExceeded: a deprovisioning intent held back by
+	// accidental-deletion prevention until an admin approves it.
+	DeletionThresholdExceeded Code = "DeletionThresholdExceeded"
+	// GraphUnavailable: transient Graph failures (5xx, no response,
+	// throttling) outlasted the retry policy; escrowed, retried next cycle.
+	GraphUnavailable Code = "GraphUnavailable"
+	// AuthorizationDenied: Graph answered 403 (missing permission or
+	// cross-tenant access policy).
+	AuthorizationDenied Code = "AuthorizationDenied"
+	// GraphRequestRejected: Graph refused a write for good (another 4xx).
+	GraphRequestRejected Code = "GraphRequestRejected"
+	// DeliveryAttemptsExhausted: the object's message was redelivered until
+	// JetStream gave up (its handler crashed or hung every time).
+	DeliveryAttemptsExhausted Code = "DeliveryAttemptsExhausted"
+	// EncounteredEscrowProportionThreshold: quarantine reason, too large a
+	// share of a cycle's writes failed.
+	EncounteredEscrowProportionThreshold Code = "EncounteredEscrowProportionThreshold"
+	// EncounteredQuarantineException: quarantine reason, writes fail with
+	// authentication errors (bad or expired credentials).
+	EncounteredQuarantineException Code = "EncounteredQuarantineException"
+	// TooManyDeletes: quarantine reason, deletions held past the threshold.
+	TooManyDeletes Code = "TooManyDeletes"
+)
+
 // Catalogue lists every code with a one-line description, for `xtsyncctl
 // codes`, docs generation, and a test that keeps this file complete.
 var Catalogue = map[Code]string{
@@ -146,4 +173,13 @@ var Catalogue = map[Code]string{
 	Required:                         "setting missing",
 	Duplicate:                        "duplicate value",
 	Unsupported:                      "unsupported combination of settings",
+
+	DeletionThresholdExceeded:            "deprovisioning held by accidental-deletion prevention",
+	GraphUnavailable:                     "Graph kept failing transiently past the retry policy",
+	AuthorizationDenied:                  "Graph refused the write (403)",
+	GraphRequestRejected:                 "Graph refused the write for good",
+	DeliveryAttemptsExhausted:            "message redelivered until JetStream gave up",
+	EncounteredEscrowProportionThreshold: "quarantine: too many of a cycle's writes failed",
+	EncounteredQuarantineException:       "quarantine: writes fail authentication",
+	TooManyDeletes:                       "quarantine: deletions held past the threshold",
 }

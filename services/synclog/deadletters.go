@@ -11,13 +11,14 @@ import (
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/rules"
 )
 
 // CodeDeliveryExhausted is the failure code of objects whose message
 // exhausted its deliveries (the handler hung or crashed every time): the
 // work was not done, the object goes to escrow, and the cycle can still
 // complete instead of waiting forever for an outcome.
-const CodeDeliveryExhausted = "DeliveryAttemptsExhausted"
+const CodeDeliveryExhausted = string(rules.DeliveryAttemptsExhausted)
 
 // deadLetter is the natsx.DeadLetterHandler hook of synclog-deadletters:
 // it turns a dead IntentBatch or SourceChangeBatch into failed outcomes,

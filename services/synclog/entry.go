@@ -9,18 +9,18 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/rules"
 )
 
 // CodeDeletionThresholdExceeded is the code of the failed outcomes the
-// transformer publishes for deprovisions it holds (services/transformer
-// guard.go); repeated here so synclog does not import the transformer.
-const CodeDeletionThresholdExceeded = "DeletionThresholdExceeded"
+// transformer publishes for deprovisions it holds.
+const CodeDeletionThresholdExceeded = string(rules.DeletionThresholdExceeded)
 
 // Quarantine reason codes (see the package doc).
 const (
-	ReasonEscrowProportion = "EncounteredEscrowProportionThreshold"
-	ReasonAuthFailures     = "EncounteredQuarantineException"
-	ReasonTooManyDeletes   = "TooManyDeletes"
+	ReasonEscrowProportion = string(rules.EncounteredEscrowProportionThreshold)
+	ReasonAuthFailures     = string(rules.EncounteredQuarantineException)
+	ReasonTooManyDeletes   = string(rules.TooManyDeletes)
 )
 
 // held reports an outcome that only says "not applied, awaiting the

@@ -9,12 +9,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/rules"
 )
 
 // CodeDeletionThresholdExceeded is the outcome code of a deprovisioning
-// intent held back by accidental-deletion prevention. (Not yet in
-// pkg/rules' catalogue; the scheduler that pauses the job will add it.)
-const CodeDeletionThresholdExceeded = "DeletionThresholdExceeded"
+// intent held back by accidental-deletion prevention.
+const CodeDeletionThresholdExceeded = string(rules.DeletionThresholdExceeded)
 
 // DeletionGuard counts the deprovisioning intents of a cycle and holds back
 // those past the threshold. Per cycle:

@@ -8,18 +8,11 @@ import (
 	"github.com/xtsync/xtsync/services/internal/graph"
 )
 
-// Writer outcome codes that pkg/rules does not have yet (Graph failure
-// classes). Stable: they appear in provisioning logs and metrics labels.
+// Graph failure classes, from the catalogue in pkg/rules.
 const (
-	// CodeGraphUnavailable: transient Graph failures (5xx, no response,
-	// throttling) outlasted the retry policy; the object goes to escrow and
-	// the next cycle retries it.
-	CodeGraphUnavailable rules.Code = "GraphUnavailable"
-	// CodeAuthorizationDenied: Graph answered 403 (missing permission or
-	// cross-tenant access policy).
-	CodeAuthorizationDenied rules.Code = "AuthorizationDenied"
-	// CodeGraphRequestRejected: any other 4xx Graph refused for good.
-	CodeGraphRequestRejected rules.Code = "GraphRequestRejected"
+	CodeGraphUnavailable     = rules.GraphUnavailable
+	CodeAuthorizationDenied  = rules.AuthorizationDenied
+	CodeGraphRequestRejected = rules.GraphRequestRejected
 )
 
 // codeOf maps a permanent Graph failure to a stable code. Graph's own code
