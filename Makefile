@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 MODULES    := pkg graphsim services cmd
 PKGS       := $(foreach m,$(MODULES),./$(m)/...)
 # Packages that never link msgraph-sdk-go: cheap to build with -race.
-RACE_PKGS  := ./pkg/... ./graphsim/...
+RACE_PKGS  := ./pkg/... ./graphsim/... ./services/transformer/... ./services/synclog/...
 FUZZTIME   ?= 10s
 BENCHTIME  ?= 1s
 
