@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
+	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
 	"github.com/xtsync/xtsync/pkg/grpcx"
 	"github.com/xtsync/xtsync/pkg/rules"
 )
@@ -70,6 +71,7 @@ func start(t *testing.T) *fixture {
 	srv, err := grpcx.NewServer(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	schedulerv1.RegisterSchedulerServiceServer(srv, fakeScheduler{})
+	synclogv1.RegisterSynclogServiceServer(srv, fakeTail{})
 	srv.SetServing(schedulerv1.SchedulerService_ServiceDesc.ServiceName, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -192,4 +194,27 @@ func TestTokensRejectBadEntries(t *testing.T) {
 	require.Equal(t, "a", p.Name)
 	_, ok = tok.Verify("")
 	require.False(t, ok)
+}
+
+func TestStreamAuthWithTokens(t *testing.T) {
+	t.Parallel()
+	f := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		token, tenant string
+		want          codes.Code
+	}{
+		{"", tenantA, codes.Unauthenticated},
+		{"token-a", tenantB, codes.PermissionDenied},
+		{"token-a", tenantA, codes.OK},
+		{"token-admin", tenantB, codes.OK},
+	} {
+		_, conn := f.client(t, tc.token)
+		st, err := synclogv1.NewSynclogServiceClient(conn).TailProvisioningLogs(ctx,
+			&synclogv1.TailProvisioningLogsRequest{Filter: &synclogv1.LogFilter{ConfigurationId: tc.tenant}})
+		require.NoError(t, err)
+		_, err = st.Recv()
+		require.Equal(t, tc.want, status.Code(err), "%s on %s: %v", tc.token, tc.tenant, err)
+	}
 }
