@@ -14,6 +14,7 @@ require (
 	github.com/xtsync/xtsync/graphsim v0.0.0-00010101000000-000000000000
 	github.com/xtsync/xtsync/pkg v0.0.0-00010101000000-000000000000
 	github.com/xtsync/xtsync/services v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.6
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12

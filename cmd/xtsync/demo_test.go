@@ -48,6 +48,8 @@ func TestAllInOneFollowsTheSource(t *testing.T) {
 	dm, err := startDemo(ctx, cfg, d, logger)
 	require.NoError(t, err)
 	defer dm.close()
+	addr := dm.app.GRPCAddr()
+	require.NoError(t, probe(ctx, addr), "xtsync -health")
 	preB2B := countB2B(dm.target)
 	api := dm.api()
 	cfgID, err := api.configure(ctx, dm, d.Interval)
@@ -107,6 +109,7 @@ func TestAllInOneFollowsTheSource(t *testing.T) {
 	require.Equal(t, preB2B+want, countB2B(dm.target), "+1 created, -1 deleted")
 
 	require.NoError(t, dm.stop())
+	require.Error(t, probe(ctx, addr), "xtsync -health after the stop")
 }
 
 // requireMirrored checks every source user against the target: an enabled

@@ -85,7 +85,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	if err := a.Run(ctx, strings.Split(*target, ",")); err != nil {
+	targets := strings.Split(*target, ",")
+	if _, err := a.Registry().Resolve(targets); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if err := a.Run(ctx, targets); err != nil {
 		logger.Error("xtsync stopped", "err", err)
 		return 1
 	}
