@@ -49,6 +49,7 @@ type demo struct {
 	source, target *graphsim.Tenant
 	app            *app.App
 	conn           *grpc.ClientConn
+	preB2B         int // the target's B2B users before xtsync ran
 	runErr         chan error
 	cancel         context.CancelFunc
 	cleanup        []func()
@@ -87,6 +88,7 @@ func startDemo(ctx context.Context, cfg app.Config, d demoConfig, logger *slog.L
 	dm.sim = sim
 	dm.cleanup = append(dm.cleanup, func() { _ = sim.Close() })
 	dm.source, dm.target = sim.Tenants()[0], sim.Tenants()[1]
+	dm.preB2B = countB2B(dm.target)
 	// What an admin does in both portals before TestConnection passes:
 	// outbound from contoso, inbound sync and auto-redemption at fabrikam.
 	dm.source.SetPartnerPolicy(dm.target.ID(), true, false)
@@ -240,16 +242,23 @@ func runDemo(ctx context.Context, cfg app.Config, d demoConfig, logger *slog.Log
 }
 
 func printSummary(out io.Writer, dm *demo, p cycleProgress, took time.Duration) {
-	b2b := countB2B(dm.target)
+	var inScope int64
+	for action, n := range p.ByAction {
+		if action != "Skip" {
+			inScope += n
+		}
+	}
 	fmt.Fprintf(out, "\ninitial cycle %s complete in %s\n", p.CycleID, took.Round(100*time.Millisecond))
-	fmt.Fprintf(out, "  source users:   %d (%s)\n", dm.source.UserCount(), dm.source.Domain())
-	fmt.Fprintf(out, "  objects read:   %d\n", p.Expected)
+	fmt.Fprintf(out, "  source:         %s, %d users, %d groups (%d objects read)\n",
+		dm.source.Domain(), dm.source.UserCount(), dm.source.GroupCount(), p.Expected)
+	fmt.Fprintf(out, "  users in scope: %d\n", inScope)
 	fmt.Fprintf(out, "  created:        %d\n", p.ByAction["Create"])
-	fmt.Fprintf(out, "  skipped:        %d\n", p.ByStatus["Skipped"])
+	fmt.Fprintf(out, "  skipped:        %d (out of scope: disabled or external users; groups, not provisioned by the demo rules)\n", p.ByStatus["Skipped"])
 	fmt.Fprintf(out, "  failed:         %d\n", p.Failed)
 	fmt.Fprintf(out, "  by action:      %s\n", formatCounts(p.ByAction))
 	fmt.Fprintf(out, "  by status:      %s\n", formatCounts(p.ByStatus))
-	fmt.Fprintf(out, "  %s now has %d B2B users (of %d users)\n", dm.target.Domain(), b2b, dm.target.UserCount())
+	fmt.Fprintf(out, "  %s now has %d B2B users (%d before the cycle; %d users in all)\n",
+		dm.target.Domain(), countB2B(dm.target), dm.preB2B, dm.target.UserCount())
 }
 
 // countB2B counts the target's B2B collaboration users, read from graphsim
