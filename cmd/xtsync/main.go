@@ -80,6 +80,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	tokenFile, err := app.EnsureLocalAdminToken(&cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if tokenFile != "" {
+		logger.Info("gRPC API on loopback with a local admin token; send it as a bearer token", "token_file", tokenFile)
+	}
 	a, err := app.New(cfg, app.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
 	"github.com/xtsync/xtsync/pkg/grpcx"
 	"github.com/xtsync/xtsync/pkg/natsx"
@@ -33,7 +34,7 @@ func (a *App) initScheduler(context.Context) (Service, error) {
 		return nil, err
 	}
 	s.Register(a.grpc)
-	return s, nil
+	return a.servingWhile(schedulerv1.SchedulerService_ServiceDesc.ServiceName, s), nil
 }
 
 func (a *App) initReader(context.Context) (Service, error) {
@@ -79,5 +80,16 @@ func (a *App) initSynclog(context.Context) (Service, error) {
 	}
 	synclogv1.RegisterSynclogServiceServer(a.grpc, s)
 	a.grpc.SetServing(synclogv1.SynclogService_ServiceDesc.ServiceName, true)
-	return s, nil
+	return a.servingWhile(synclogv1.SynclogService_ServiceDesc.ServiceName, s), nil
+}
+
+// servingWhile reports the gRPC service NOT_SERVING as soon as its module
+// is asked to stop, before it drains: the grpc module stops last (every
+// target depends on it), and load balancers must stop sending first.
+func (a *App) servingWhile(name string, svc Service) Service {
+	return ServiceFunc(func(ctx context.Context) error {
+		stop := context.AfterFunc(ctx, func() { a.grpc.SetServing(name, false) })
+		defer stop()
+		return svc.Run(ctx)
+	})
 }
