@@ -29,7 +29,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	for name, out := range map[string]string{
 		"%v": fmt.Sprintf("%v", s), "%s": fmt.Sprintf("%s", s), "%#v": fmt.Sprintf("%#v", s),
 		"struct %+v": fmt.Sprintf("%+v", struct{ P secret.Secret }{s}),
-		"slog": logs.String(), "json": string(js), "flag": fs.Lookup("password").Value.String(),
+		"slog":       logs.String(), "json": string(js), "flag": fs.Lookup("password").Value.String(),
 	} {
 		require.NotContains(t, out, value, name)
 		require.Contains(t, out, secret.Redacted, name)
