@@ -77,7 +77,7 @@ check-generated: proto ## Fail if the committed generated code differs from a fr
 	@test -z "$$(git status --porcelain -- pkg/gen)" || (git status --porcelain -- pkg/gen; echo "untracked generated files: run make proto and commit"; exit 1)
 
 .PHONY: demo
-demo: ## Run the main job on the embedded default: two simulated tenants, the five services in one process (DEMO_FLAGS, e.g. -demo.exit-after-first-cycle).
+demo: deps ## Run the main job on the embedded default: two simulated tenants, the five services in one process (DEMO_FLAGS, e.g. -demo.exit-after-first-cycle).
 	go run ./cmd/xtsync -demo $(DEMO_FLAGS)
 
 .PHONY: ci
