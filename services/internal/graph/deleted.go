@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/directory"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
 // ListDeletedUsers calls fn for every soft-deleted user
@@ -22,14 +21,7 @@ func (c *Client) ListDeletedUsers(ctx context.Context, q Query, fn func(User) er
 	if err != nil {
 		return wrap("list deleted users", err)
 	}
-	err = iterate(ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, q.headers(),
-		func(m models.Userable) error {
-			u, err := userFromModel(m, q.Select...)
-			if err != nil {
-				return err
-			}
-			return fn(u)
-		})
+	err = eachUser(ctx, c, resp, q, fn)
 	if err != nil {
 		return fmt.Errorf("list deleted users: %w", err)
 	}
@@ -48,14 +40,7 @@ func (c *Client) ListDeletedGroups(ctx context.Context, q Query, fn func(Group) 
 	if err != nil {
 		return wrap("list deleted groups", err)
 	}
-	err = iterate(ctx, c, resp, models.CreateGroupCollectionResponseFromDiscriminatorValue, q.headers(),
-		func(m models.Groupable) error {
-			g, err := groupFromModel(m, q.Select...)
-			if err != nil {
-				return err
-			}
-			return fn(g)
-		})
+	err = eachGroup(ctx, c, resp, q, fn)
 	if err != nil {
 		return fmt.Errorf("list deleted groups: %w", err)
 	}

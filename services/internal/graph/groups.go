@@ -20,14 +20,7 @@ func (c *Client) ListGroups(ctx context.Context, q Query, fn func(Group) error) 
 	if err != nil {
 		return wrap("list groups", err)
 	}
-	err = iterate(ctx, c, resp, models.CreateGroupCollectionResponseFromDiscriminatorValue, q.headers(),
-		func(m models.Groupable) error {
-			g, err := groupFromModel(m, q.Select...)
-			if err != nil {
-				return err
-			}
-			return fn(g)
-		})
+	err = eachGroup(ctx, c, resp, q, fn)
 	if err != nil {
 		return fmt.Errorf("list groups: %w", err)
 	}

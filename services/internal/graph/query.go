@@ -8,6 +8,7 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
@@ -81,4 +82,29 @@ func iterate[T any](ctx context.Context, c *Client, first absser.Parsable, facto
 		return cbErr
 	}
 	return nil
+}
+
+// eachUser pages through a user collection response, converting each model
+// to a User (only the selected properties) before calling fn.
+func eachUser(ctx context.Context, c *Client, first absser.Parsable, q Query, fn func(User) error) error {
+	return iterate(ctx, c, first, models.CreateUserCollectionResponseFromDiscriminatorValue, q.headers(),
+		func(m models.Userable) error {
+			u, err := userFromModel(m, q.Select...)
+			if err != nil {
+				return err
+			}
+			return fn(u)
+		})
+}
+
+// eachGroup is eachUser for groups.
+func eachGroup(ctx context.Context, c *Client, first absser.Parsable, q Query, fn func(Group) error) error {
+	return iterate(ctx, c, first, models.CreateGroupCollectionResponseFromDiscriminatorValue, q.headers(),
+		func(m models.Groupable) error {
+			g, err := groupFromModel(m, q.Select...)
+			if err != nil {
+				return err
+			}
+			return fn(g)
+		})
 }

@@ -20,14 +20,7 @@ func (c *Client) ListUsers(ctx context.Context, q Query, fn func(User) error) er
 	if err != nil {
 		return wrap("list users", err)
 	}
-	err = iterate(ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, q.headers(),
-		func(m models.Userable) error {
-			u, err := userFromModel(m, q.Select...)
-			if err != nil {
-				return err
-			}
-			return fn(u)
-		})
+	err = eachUser(ctx, c, resp, q, fn)
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
