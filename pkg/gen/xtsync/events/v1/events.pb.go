@@ -575,7 +575,10 @@ type WriteOutcome struct {
 	// The attribute changes the write applied (the intent's changes, or its
 	// on_match payload when an existing object matched), for the log entry's
 	// modified properties. Redacted values are logged as "[Redacted]".
-	Changes       []*AttributeChange `protobuf:"bytes,11,rep,name=changes,proto3" json:"changes,omitempty"`
+	Changes []*AttributeChange `protobuf:"bytes,11,rep,name=changes,proto3" json:"changes,omitempty"`
+	// The intent's log_json, copied unchanged: the log service appends the
+	// export step from this outcome and logs the steps.
+	LogJson       string `protobuf:"bytes,12,opt,name=log_json,json=logJson,proto3" json:"log_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -685,6 +688,13 @@ func (x *WriteOutcome) GetChanges() []*AttributeChange {
 		return x.Changes
 	}
 	return nil
+}
+
+func (x *WriteOutcome) GetLogJson() string {
+	if x != nil {
+		return x.LogJson
+	}
+	return ""
 }
 
 // CycleStart asks the reader to run one cycle. Published by the scheduler on
@@ -842,7 +852,9 @@ func (x *CycleStop) GetRequestedAt() *timestamppb.Timestamp {
 // Published by the reader on xtsync.cycles.<configuration>.end only after every
 // SourceChange of the cycle is acknowledged by JetStream (and before its
 // watermark moves); consumed by the log service, which then knows how many
-// changes to expect.
+// changes to expect. The reader also waits until XTSYNC_CHANGES holds no
+// message of the configuration (the transformers applied every change), so
+// the transformer decides the cycle's accidental-deletion threshold on it.
 type CycleEnd struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	ConfigurationId string                 `protobuf:"bytes,1,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
@@ -850,8 +862,10 @@ type CycleEnd struct {
 	// SourceChange messages published under this cycle.
 	ChangesPublished int64                  `protobuf:"varint,3,opt,name=changes_published,json=changesPublished,proto3" json:"changes_published,omitempty"`
 	FinishedAt       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The cycle's mode (UNSPECIFIED from older readers: treat as DELTA).
+	Mode          CycleMode `protobuf:"varint,5,opt,name=mode,proto3,enum=xtsync.events.v1.CycleMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CycleEnd) Reset() {
@@ -910,6 +924,13 @@ func (x *CycleEnd) GetFinishedAt() *timestamppb.Timestamp {
 		return x.FinishedAt
 	}
 	return nil
+}
+
+func (x *CycleEnd) GetMode() CycleMode {
+	if x != nil {
+		return x.Mode
+	}
+	return CycleMode_CYCLE_MODE_UNSPECIFIED
 }
 
 // ModifiedProperty is one attribute a write changed.
@@ -991,7 +1012,12 @@ type ProvisioningLogEntry struct {
 	Attempts           int32                  `protobuf:"varint,10,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	Timestamp          *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// W3C trace id of the cycle's trace, for jumping to Jaeger.
-	TraceId       string `protobuf:"bytes,12,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	TraceId string `protobuf:"bytes,12,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// The provisioning steps (import, scoping, matching, processing, export)
+	// as a JSON array of Graph provisioningStep objects
+	// (provisioningStepType, name, status, description, details); empty when
+	// the outcome carried no log_json.
+	StepsJson     string `protobuf:"bytes,13,opt,name=steps_json,json=stepsJson,proto3" json:"steps_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1110,6 +1136,13 @@ func (x *ProvisioningLogEntry) GetTraceId() string {
 	return ""
 }
 
+func (x *ProvisioningLogEntry) GetStepsJson() string {
+	if x != nil {
+		return x.StepsJson
+	}
+	return ""
+}
+
 // SourceChangeBatch carries the changes of one source page that hash to one
 // shard: one JetStream message per (page, shard) instead of per object, so the
 // per-message fsync cost is shared (see BENCHMARKS.md). Published by the
@@ -1123,7 +1156,10 @@ type SourceChangeBatch struct {
 	// Changes in source order; one object appears at most once per batch.
 	Changes []*SourceChange `protobuf:"bytes,4,rep,name=changes,proto3" json:"changes,omitempty"`
 	// Page sequence number within the cycle, for logs and dedup ids.
-	Page          int64 `protobuf:"varint,5,opt,name=page,proto3" json:"page,omitempty"`
+	Page int64 `protobuf:"varint,5,opt,name=page,proto3" json:"page,omitempty"`
+	// The cycle's mode: ON_DEMAND cycles bypass the accidental-deletion
+	// threshold (UNSPECIFIED from older readers: treat as DELTA).
+	Mode          CycleMode `protobuf:"varint,6,opt,name=mode,proto3,enum=xtsync.events.v1.CycleMode" json:"mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1191,6 +1227,13 @@ func (x *SourceChangeBatch) GetPage() int64 {
 		return x.Page
 	}
 	return 0
+}
+
+func (x *SourceChangeBatch) GetMode() CycleMode {
+	if x != nil {
+		return x.Mode
+	}
+	return CycleMode_CYCLE_MODE_UNSPECIFIED
 }
 
 // MatchQuery is one lookup the writer runs in the target before creating, to
@@ -1634,7 +1677,7 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x0fconnector_entry\x18\x0f \x01(\v2 .xtsync.events.v1.ConnectorEntryR\x0econnectorEntry\x12\"\n" +
 	"\fdeprovisions\x18\x10 \x01(\bR\fdeprovisions\x12\x12\n" +
 	"\x04code\x18\x11 \x01(\tR\x04code\x12\x19\n" +
-	"\blog_json\x18\x12 \x01(\tR\alogJson\"\xec\x03\n" +
+	"\blog_json\x18\x12 \x01(\tR\alogJson\"\x87\x04\n" +
 	"\fWriteOutcome\x12\x1b\n" +
 	"\tintent_id\x18\x01 \x01(\tR\bintentId\x12)\n" +
 	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1648,7 +1691,8 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\vfinished_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"finishedAt\x12;\n" +
-	"\achanges\x18\v \x03(\v2!.xtsync.events.v1.AttributeChangeR\achanges\"\xf9\x01\n" +
+	"\achanges\x18\v \x03(\v2!.xtsync.events.v1.AttributeChangeR\achanges\x12\x19\n" +
+	"\blog_json\x18\f \x01(\tR\alogJson\"\xf9\x01\n" +
 	"\n" +
 	"CycleStart\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1660,17 +1704,18 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12=\n" +
-	"\frequested_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\"\xba\x01\n" +
+	"\frequested_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\"\xeb\x01\n" +
 	"\bCycleEnd\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12+\n" +
 	"\x11changes_published\x18\x03 \x01(\x03R\x10changesPublished\x12;\n" +
 	"\vfinished_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"finishedAt\"`\n" +
+	"finishedAt\x12/\n" +
+	"\x04mode\x18\x05 \x01(\x0e2\x1b.xtsync.events.v1.CycleModeR\x04mode\"`\n" +
 	"\x10ModifiedProperty\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\told_value\x18\x02 \x01(\tR\boldValue\x12\x1b\n" +
-	"\tnew_value\x18\x03 \x01(\tR\bnewValue\"\xc6\x04\n" +
+	"\tnew_value\x18\x03 \x01(\tR\bnewValue\"\xe5\x04\n" +
 	"\x14ProvisioningLogEntry\x12\x19\n" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12)\n" +
 	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1684,13 +1729,16 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\battempts\x18\n" +
 	" \x01(\x05R\battempts\x128\n" +
 	"\ttimestamp\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x19\n" +
-	"\btrace_id\x18\f \x01(\tR\atraceId\"\xbd\x01\n" +
+	"\btrace_id\x18\f \x01(\tR\atraceId\x12\x1d\n" +
+	"\n" +
+	"steps_json\x18\r \x01(\tR\tstepsJson\"\xee\x01\n" +
 	"\x11SourceChangeBatch\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x14\n" +
 	"\x05shard\x18\x03 \x01(\x05R\x05shard\x128\n" +
 	"\achanges\x18\x04 \x03(\v2\x1e.xtsync.events.v1.SourceChangeR\achanges\x12\x12\n" +
-	"\x04page\x18\x05 \x01(\x03R\x04page\"x\n" +
+	"\x04page\x18\x05 \x01(\x03R\x04page\x12/\n" +
+	"\x04mode\x18\x06 \x01(\x0e2\x1b.xtsync.events.v1.CycleModeR\x04mode\"x\n" +
 	"\n" +
 	"MatchQuery\x12\x1e\n" +
 	"\n" +
@@ -1818,22 +1866,24 @@ var file_xtsync_events_v1_events_proto_depIdxs = []int32{
 	21, // 18: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
 	21, // 19: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
 	21, // 20: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
-	19, // 21: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 22: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
-	3,  // 23: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
-	22, // 24: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
-	10, // 25: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
-	21, // 26: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
-	4,  // 27: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
-	21, // 28: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
-	18, // 29: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
-	5,  // 30: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
-	6,  // 31: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	2,  // 21: xtsync.events.v1.CycleEnd.mode:type_name -> xtsync.events.v1.CycleMode
+	19, // 22: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 23: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
+	3,  // 24: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
+	22, // 25: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
+	10, // 26: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
+	21, // 27: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
+	4,  // 28: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
+	2,  // 29: xtsync.events.v1.SourceChangeBatch.mode:type_name -> xtsync.events.v1.CycleMode
+	21, // 30: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
+	18, // 31: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
+	5,  // 32: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
+	6,  // 33: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_xtsync_events_v1_events_proto_init() }
