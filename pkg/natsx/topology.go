@@ -44,8 +44,11 @@ const (
 	// ConsumerSchedulerCycles takes cycle ends only: the scheduler clears a
 	// job's running cycle when its CycleEnd arrives.
 	ConsumerSchedulerCycles = "scheduler-cycles"
-	transformerPrefix       = "transformer-shard-"
-	writerPrefix            = "writer-shard-"
+	// ConsumerTransformerCycles takes cycle ends only: the transformer
+	// decides the cycle's accidental-deletion threshold on them.
+	ConsumerTransformerCycles = "transformer-cycles"
+	transformerPrefix         = "transformer-shard-"
+	writerPrefix              = "writer-shard-"
 )
 
 // TransformerConsumer names the durable consumer of change shard k.
@@ -141,6 +144,7 @@ func Consumers(cfg TopologyConfig) []ConsumerSpec {
 			subjCycles+".*."+CycleVerbStart, subjCycles+".*."+CycleVerbStop)},
 		{StreamCycles, durable(ConsumerSynclogCycles, "synclog: every cycle event", cfg.Cycles, subjCycles+".>")},
 		{StreamCycles, durable(ConsumerSchedulerCycles, "scheduler: cycle ends", cfg.Cycles, subjCycles+".*."+CycleVerbEnd)},
+		{StreamCycles, durable(ConsumerTransformerCycles, "transformer: cycle ends (deletion threshold)", cfg.Cycles, subjCycles+".*."+CycleVerbEnd)},
 		{StreamOutcomes, durable(ConsumerSynclogOutcomes, "synclog: write outcomes", cfg.Synclog, subjOutcomes+".>")},
 		{StreamDeadLetters, durable(ConsumerDeadLetters, "synclog: messages that exhausted their deliveries", cfg.Synclog)},
 	}
