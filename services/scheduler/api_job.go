@@ -14,6 +14,7 @@ import (
 
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/services/synclog"
 )
 
 type jobState = schedulerv1.JobState
@@ -56,11 +57,15 @@ func (s *Scheduler) jobView(ctx context.Context, id string) (*schedulerv1.Job, e
 		j.NextRunTime = timestamppb.New(rec.Next)
 	}
 	if rec.Cycle != "" {
-		j.CurrentCycle = &schedulerv1.CycleSummary{CycleId: rec.Cycle, Mode: rec.Mode, StartTime: ts(rec.Started)}
+		if j.CurrentCycle, err = s.cycleSummary(ctx, id, rec.Cycle, rec.Mode, rec.Started, time.Time{}, 0); err != nil {
+			return nil, err
+		}
 	}
 	if rec.Last != "" {
-		j.LastCycle = &schedulerv1.CycleSummary{CycleId: rec.Last, Mode: rec.LastMode,
-			StartTime: ts(rec.LastStarted), EndTime: ts(rec.LastEnd), PercentComplete: 100}
+		// Counters gone (CycleTTL) means the cycle is long over.
+		if j.LastCycle, err = s.cycleSummary(ctx, id, rec.Last, rec.LastMode, rec.LastStarted, rec.LastEnd, 100); err != nil {
+			return nil, err
+		}
 	}
 	q, err := s.deps.Quarantines.Get(ctx, id)
 	switch {
@@ -80,6 +85,28 @@ func (s *Scheduler) jobView(ctx context.Context, id string) (*schedulerv1.Job, e
 	}
 	j.EscrowedObjects = int64(len(esc))
 	return j, nil
+}
+
+// cycleSummary fills a cycle's summary from the log service's counters.
+// The reader's end is not the cycle's end: writes and their log entries
+// follow, so with counters end_time is the log's completion (unset until
+// then). Without counters (expired) the job record and percent stand.
+func (s *Scheduler) cycleSummary(ctx context.Context, cfg, cycle, mode string, started, ended time.Time, percent float64) (*schedulerv1.CycleSummary, error) {
+	sum := &schedulerv1.CycleSummary{CycleId: cycle, Mode: mode, StartTime: ts(started), EndTime: ts(ended), PercentComplete: percent}
+	p, err := synclog.NewProgressReader(s.deps.Redis).Cycle(ctx, cfg, cycle)
+	switch {
+	case errors.Is(err, synclog.ErrCycleNotFound):
+		return sum, nil
+	case err != nil:
+		return nil, fmt.Errorf("progress of cycle %s: %w", cycle, err)
+	}
+	sum.ByAction, sum.ByStatus, sum.TraceId = p.ByAction, p.ByStatus, p.TraceID
+	sum.PercentComplete = p.PercentComplete()
+	if sum.StartTime == nil {
+		sum.StartTime = ts(p.Started)
+	}
+	sum.EndTime = ts(p.Completed)
+	return sum, nil
 }
 
 func ts(t time.Time) *timestamppb.Timestamp {
