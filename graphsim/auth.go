@@ -106,7 +106,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantKey string)
 	case secret == "" && form.Get("client_assertion") == "":
 		s.oauthError(w, http.StatusUnauthorized, "invalid_client", aadMissingSecret, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
 		return
-	case secret != t.info.ClientSecret:
+	case secret != t.info.ClientSecret, t.Limits().Unauthorized:
 		s.oauthError(w, http.StatusUnauthorized, "invalid_client", aadBadSecret,
 			fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", clientID))
 		return

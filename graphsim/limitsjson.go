@@ -16,6 +16,7 @@ type limitsJSON struct {
 	Latency         json.RawMessage `json:"latency,omitempty"`
 	LatencyJitter   json.RawMessage `json:"latency_jitter,omitempty"`
 	FaultRate       float64         `json:"fault_rate,omitempty"`
+	Unauthorized    bool            `json:"unauthorized,omitempty"`
 }
 
 // MarshalJSON renders durations as strings.
@@ -24,7 +25,7 @@ func (l Limits) MarshalJSON() ([]byte, error) {
 	jit, _ := json.Marshal(l.LatencyJitter.String())
 	return json.Marshal(limitsJSON{
 		WritesPerMinute: l.WritesPerMinute, ReadsPerMinute: l.ReadsPerMinute, Burst: l.Burst,
-		Latency: lat, LatencyJitter: jit, FaultRate: l.FaultRate,
+		Latency: lat, LatencyJitter: jit, FaultRate: l.FaultRate, Unauthorized: l.Unauthorized,
 	})
 }
 
@@ -43,7 +44,7 @@ func (l *Limits) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("decode limits latency_jitter: %w", err)
 	}
 	*l = Limits{WritesPerMinute: w.WritesPerMinute, ReadsPerMinute: w.ReadsPerMinute, Burst: w.Burst,
-		Latency: lat, LatencyJitter: jit, FaultRate: w.FaultRate}
+		Latency: lat, LatencyJitter: jit, FaultRate: w.FaultRate, Unauthorized: w.Unauthorized}
 	return nil
 }
 

@@ -56,6 +56,10 @@ type Limits struct {
 	// FaultRate is the fraction (0..1) of Graph requests answered with a
 	// 500, 503 or 504.
 	FaultRate float64 `json:"fault_rate,omitempty"`
+	// Unauthorized revokes the app's access, as a deleted or expired client
+	// secret does: token requests are refused (invalid_client) and Graph
+	// calls with a token issued before answer 401 InvalidAuthenticationToken.
+	Unauthorized bool `json:"unauthorized,omitempty"`
 }
 
 // Stats counts Graph requests of one tenant since start. Requests inside a

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,22 @@ func getJSON(t *testing.T, c *http.Client, url string, v any) {
 	require.NoError(t, err)
 	require.Equal(t, 200, resp.StatusCode, "%s", b)
 	require.NoError(t, json.Unmarshal(b, v))
+}
+
+func TestUnauthorizedRevokesAccess(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	require.Equal(t, 200, s.do("GET", "/users", nil).status) // a token is issued before the revocation
+	require.NoError(t, s.srv.SetLimits(s.ten.ID(), Limits{Unauthorized: true}))
+	r := s.do("GET", "/users", nil)
+	require.Equal(t, 401, r.status)
+	require.Equal(t, codeInvalidToken, r.errCode())
+	in := s.ten.Info()
+	status, body := s.tokenRequest(in.ID, url.Values{"grant_type": {"client_credentials"}, "client_id": {in.ClientID},
+		"client_secret": {in.ClientSecret}, "scope": {"https://graph.microsoft.com/.default"}})
+	require.Equal(t, 401, status, "%s", body)
+	require.Contains(t, string(body), "invalid_client")
+
+	require.NoError(t, s.srv.SetLimits(s.ten.ID(), Limits{}))
+	require.Equal(t, 200, s.do("GET", "/users", nil).status)
 }

@@ -169,6 +169,9 @@ func (s *Server) authenticate(rc *reqCtx, authz string) *gerror {
 	if c.AppID != t.info.ClientID {
 		return &gerror{status: 401, code: codeIdentityNotFound, message: "The identity of the calling application could not be established."}
 	}
+	if t.Limits().Unauthorized {
+		return errUnauthorized("Access token validation failure. The app's credentials were revoked.")
+	}
 	rc.t, rc.app = t, c.AppID
 	return nil
 }
