@@ -79,6 +79,17 @@ func applyProps[T any](v *T, sch *schema[T], o object, resource string) *gerror 
 	return nil
 }
 
+// rejectCreateOnly refuses a PATCH naming a property Graph sets only on
+// creation (a group's isAssignableToRole).
+func rejectCreateOnly[T any](sch *schema[T], o object) *gerror {
+	for _, k := range o.keys {
+		if i, ok := sch.lookup(k); ok && sch.props[i].createOnly {
+			return errBadRequest("Property '" + sch.props[i].name + "' can only be set when the object is created.")
+		}
+	}
+	return nil
+}
+
 // requireProps checks Graph's required properties on create.
 func requireProps(o object, names ...string) *gerror {
 	for _, n := range names {

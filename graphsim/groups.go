@@ -106,6 +106,9 @@ func (t *Tenant) createGroup(rc *reqCtx) *response {
 	if e := requireProps(o, "displayName", "mailEnabled", "mailNickname", "securityEnabled"); e != nil {
 		return errResponse(e)
 	}
+	if e := checkRoleAssignable(g); e != nil {
+		return errResponse(e)
+	}
 	g.ID = newRequestID()
 	g.CreatedDateTime = rc.now.UTC().Truncate(1e9)
 	if g.GroupTypes == nil {
@@ -141,6 +144,9 @@ func (t *Tenant) patchGroup(rc *reqCtx, id string) *response {
 	if g == nil {
 		return errResponse(errNotFound(id))
 	}
+	if e := rejectCreateOnly(groupSchema, o); e != nil {
+		return errResponse(e)
+	}
 	c := *g
 	if e := applyProps(&c, groupSchema, o, "Group"); e != nil {
 		return errResponse(e)
@@ -171,6 +177,23 @@ func (t *Tenant) deleteGroup(rc *reqCtx, id string) *response {
 	}
 	t.softDeleteGroup(g, rc.now)
 	return noContent()
+}
+
+// checkRoleAssignable applies Graph's rule for isAssignableToRole: a
+// role-assignable group is a security group with assigned membership.
+func checkRoleAssignable(g *Group) *gerror {
+	if g.IsAssignableToRole == nil || !*g.IsAssignableToRole {
+		return nil
+	}
+	if !g.SecurityEnabled {
+		return errBadRequest("A group with isAssignableToRole set to true must have securityEnabled set to true.")
+	}
+	for _, gt := range g.GroupTypes {
+		if strings.EqualFold(gt, "DynamicMembership") {
+			return errBadRequest("A group with isAssignableToRole set to true cannot have dynamic membership.")
+		}
+	}
+	return nil
 }
 
 // isDistribution reports a mail-enabled non-security, non-Microsoft 365

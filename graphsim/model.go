@@ -43,6 +43,23 @@ type User struct {
 	PasswordProfile                 PasswordProfile
 	ManagerID                       string
 
+	// Null unless set: Graph leaves them empty on most cloud users.
+	AgeGroup                string // Minor, NotAdult, Adult
+	ConsentProvidedForMinor string // Granted, Denied, NotRequired
+	EmployeeHireDate        *time.Time
+	EmployeeLeaveDateTime   *time.Time
+	EmployeeOrgData         *EmployeeOrgData
+	// Rendered as an object of 15 nulls when nil, as Graph does.
+	OnPremisesExtensionAttributes *ExtensionAttributes
+	// Set by directory synchronization only (read-only in Graph): users
+	// synced from an on-premises Active Directory.
+	OnPremisesSyncEnabled        *bool
+	OnPremisesDistinguishedName  string
+	OnPremisesDomainName         string
+	OnPremisesSamAccountName     string
+	OnPremisesSecurityIdentifier string
+	OnPremisesUserPrincipalName  string
+
 	ord uint64 // position in the tenant's listing order; 0 when not listed
 }
 
@@ -52,6 +69,16 @@ type ObjectIdentity struct {
 	Issuer           string `json:"issuer"`
 	IssuerAssignedID string `json:"issuerAssignedId"`
 }
+
+// EmployeeOrgData is Graph's employeeOrgData complex type.
+type EmployeeOrgData struct {
+	Division   string
+	CostCenter string
+}
+
+// ExtensionAttributes are onPremisesExtensionAttributes
+// extensionAttribute1..15 (index 0 is extensionAttribute1); "" is null.
+type ExtensionAttributes [15]string
 
 // PasswordProfile is write-only in Graph; reads render it as null.
 type PasswordProfile struct {
@@ -79,7 +106,10 @@ type Group struct {
 	ProxyAddresses                []string
 	CreatedDateTime               time.Time
 	DeletedDateTime               *time.Time
-	Members                       []string
+	// Settable only when the group is created, and only on a security
+	// group with assigned membership; null when not set.
+	IsAssignableToRole *bool
+	Members            []string
 
 	ord       uint64
 	memberSet map[string]struct{}
@@ -130,6 +160,18 @@ var userSchema = newSchema(typeUser, []prop[User]{
 	{name: "onPremisesImmutableId", ptr: func(u *User) any { return &u.OnPremisesImmutableID }},
 	{name: "identities", ptr: func(u *User) any { return &u.Identities }},
 	{name: "passwordProfile", ptr: func(u *User) any { return &u.PasswordProfile }, writeOnly: true},
+	{name: "ageGroup", ptr: func(u *User) any { return &u.AgeGroup }, enum: []string{"Minor", "NotAdult", "Adult"}},
+	{name: "consentProvidedForMinor", ptr: func(u *User) any { return &u.ConsentProvidedForMinor }, enum: []string{"Granted", "Denied", "NotRequired"}},
+	{name: "employeeHireDate", ptr: func(u *User) any { return &u.EmployeeHireDate }},
+	{name: "employeeLeaveDateTime", ptr: func(u *User) any { return &u.EmployeeLeaveDateTime }},
+	{name: "employeeOrgData", ptr: func(u *User) any { return &u.EmployeeOrgData }},
+	{name: "onPremisesExtensionAttributes", ptr: func(u *User) any { return &u.OnPremisesExtensionAttributes }},
+	{name: "onPremisesSyncEnabled", ptr: func(u *User) any { return &u.OnPremisesSyncEnabled }, readOnly: true},
+	{name: "onPremisesDistinguishedName", ptr: func(u *User) any { return &u.OnPremisesDistinguishedName }, readOnly: true},
+	{name: "onPremisesDomainName", ptr: func(u *User) any { return &u.OnPremisesDomainName }, readOnly: true},
+	{name: "onPremisesSamAccountName", ptr: func(u *User) any { return &u.OnPremisesSamAccountName }, readOnly: true},
+	{name: "onPremisesSecurityIdentifier", ptr: func(u *User) any { return &u.OnPremisesSecurityIdentifier }, readOnly: true},
+	{name: "onPremisesUserPrincipalName", ptr: func(u *User) any { return &u.OnPremisesUserPrincipalName }, readOnly: true},
 })
 
 // groupSchema lists group properties; Graph returns them all by default.
@@ -149,6 +191,7 @@ var groupSchema = newSchema(typeGroup, []prop[Group]{
 	{name: "membershipRule", ptr: func(g *Group) any { return &g.MembershipRule }, byDefault: true},
 	{name: "membershipRuleProcessingState", ptr: func(g *Group) any { return &g.MembershipRuleProcessingState }, byDefault: true},
 	{name: "proxyAddresses", ptr: func(g *Group) any { return &g.ProxyAddresses }, byDefault: true, readOnly: true},
+	{name: "isAssignableToRole", ptr: func(g *Group) any { return &g.IsAssignableToRole }, byDefault: true, createOnly: true},
 })
 
 // clone returns a deep copy safe to hand to callers.
@@ -159,7 +202,20 @@ func (u *User) clone() User {
 	c.ProxyAddresses = append([]string(nil), u.ProxyAddresses...)
 	c.Identities = append([]ObjectIdentity(nil), u.Identities...)
 	c.PasswordProfile = PasswordProfile{}
+	c.EmployeeHireDate = clonePtr(u.EmployeeHireDate)
+	c.EmployeeLeaveDateTime = clonePtr(u.EmployeeLeaveDateTime)
+	c.EmployeeOrgData = clonePtr(u.EmployeeOrgData)
+	c.OnPremisesExtensionAttributes = clonePtr(u.OnPremisesExtensionAttributes)
+	c.OnPremisesSyncEnabled = clonePtr(u.OnPremisesSyncEnabled)
 	return c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 func (g *Group) clone() Group {
@@ -167,6 +223,7 @@ func (g *Group) clone() Group {
 	c.GroupTypes = append([]string(nil), g.GroupTypes...)
 	c.ProxyAddresses = append([]string(nil), g.ProxyAddresses...)
 	c.Members = append([]string(nil), g.Members...)
+	c.IsAssignableToRole = clonePtr(g.IsAssignableToRole)
 	c.memberSet = nil
 	return c
 }

@@ -3,6 +3,9 @@ package graphsim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -10,13 +13,16 @@ import (
 // prop describes one Graph property of an entity type T: how to render it,
 // how $filter reads it and how POST/PATCH write it. ptr returns a pointer
 // to the backing field (*string, *bool, **bool, *[]string, *time.Time,
-// **time.Time, *[]ObjectIdentity or *PasswordProfile).
+// **time.Time, *[]ObjectIdentity, *PasswordProfile, **EmployeeOrgData or
+// **ExtensionAttributes).
 type prop[T any] struct {
-	name      string
-	ptr       func(*T) any
-	readOnly  bool // rejected in POST/PATCH bodies
-	writeOnly bool // rendered as null (passwordProfile)
-	byDefault bool // returned without $select
+	name       string
+	ptr        func(*T) any
+	readOnly   bool     // rejected in POST/PATCH bodies
+	createOnly bool     // accepted in POST, rejected in PATCH
+	writeOnly  bool     // rendered as null (passwordProfile)
+	byDefault  bool     // returned without $select
+	enum       []string // allowed string values, when Graph restricts them
 }
 
 // schema is the set of props of one entity type.
@@ -106,9 +112,41 @@ func (s *schema[T]) get(v *T, name string) (any, bool) {
 			out[i] = map[string]any{"signInType": id.SignInType, "issuer": id.Issuer, "issuerAssignedId": id.IssuerAssignedID}
 		}
 		return out, true
+	case **EmployeeOrgData:
+		if *f == nil {
+			return nil, true
+		}
+		return map[string]any{"division": nullable((*f).Division), "costCenter": nullable((*f).CostCenter)}, true
+	case **ExtensionAttributes:
+		out := make(map[string]any, 15)
+		for i := range 15 {
+			v := ""
+			if *f != nil {
+				v = (*f)[i]
+			}
+			out[extAttrNames[i]] = nullable(v)
+		}
+		return out, true
 	}
 	return nil, true
 }
+
+// nullable is a string as odata.Getter sees it: nil for Graph's null.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// extAttrNames are the property names of onPremisesExtensionAttributes.
+var extAttrNames = func() [15]string {
+	var n [15]string
+	for i := range n {
+		n[i] = "extensionAttribute" + strconv.Itoa(i+1)
+	}
+	return n
+}()
 
 // appendProp renders property i of v as a JSON value.
 func (s *schema[T]) appendProp(b []byte, v *T, i int) []byte {
@@ -144,6 +182,30 @@ func (s *schema[T]) appendProp(b []byte, v *T, i int) []byte {
 			b = append(b, '}')
 		}
 		return append(b, ']')
+	case **EmployeeOrgData:
+		if *f == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, `{"division":`...)
+		b = appendNullString(b, (*f).Division)
+		b = append(b, `,"costCenter":`...)
+		b = appendNullString(b, (*f).CostCenter)
+		return append(b, '}')
+	case **ExtensionAttributes:
+		b = append(b, '{')
+		for j, n := range extAttrNames {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, n)
+			b = append(b, ':')
+			v := ""
+			if *f != nil {
+				v = (*f)[j]
+			}
+			b = appendNullString(b, v)
+		}
+		return append(b, '}')
 	}
 	return append(b, "null"...)
 }
@@ -177,9 +239,14 @@ func (s *schema[T]) setProp(v *T, i int, raw json.RawMessage, resource string) *
 			*f = ""
 			return nil
 		}
-		if json.Unmarshal(raw, f) != nil {
+		var str string
+		if json.Unmarshal(raw, &str) != nil {
 			return bad
 		}
+		if p.enum != nil && !slices.Contains(p.enum, str) {
+			return bad
+		}
+		*f = str
 	case *bool:
 		if isNull || json.Unmarshal(raw, f) != nil {
 			return bad
@@ -222,8 +289,84 @@ func (s *schema[T]) setProp(v *T, i int, raw json.RawMessage, resource string) *
 			return bad
 		}
 		*f = t
+	case **time.Time:
+		if isNull {
+			*f = nil
+			return nil
+		}
+		var t time.Time
+		if json.Unmarshal(raw, &t) != nil {
+			return bad
+		}
+		t = t.UTC().Truncate(time.Second)
+		*f = &t
+	case **EmployeeOrgData:
+		if isNull {
+			*f = nil
+			return nil
+		}
+		// A PATCH names the fields it changes; the others stay.
+		next := EmployeeOrgData{}
+		if *f != nil {
+			next = **f
+		}
+		e := mergeStrings(raw, func(k string) *string {
+			switch strings.ToLower(k) {
+			case "division":
+				return &next.Division
+			case "costcenter":
+				return &next.CostCenter
+			}
+			return nil
+		})
+		if e != nil {
+			return bad
+		}
+		*f = &next
+	case **ExtensionAttributes:
+		if isNull {
+			*f = nil
+			return nil
+		}
+		next := ExtensionAttributes{}
+		if *f != nil {
+			next = **f
+		}
+		e := mergeStrings(raw, func(k string) *string {
+			n, ok := strings.CutPrefix(strings.ToLower(k), "extensionattribute")
+			i, err := strconv.Atoi(n)
+			if !ok || err != nil || i < 1 || i > 15 || n != strconv.Itoa(i) {
+				return nil
+			}
+			return &next[i-1]
+		})
+		if e != nil {
+			return bad
+		}
+		*f = &next
 	default:
 		return bad
+	}
+	return nil
+}
+
+// mergeStrings writes the members of a JSON object into the string fields
+// field returns (nil for an unknown member, which is an error); null
+// clears a field.
+func mergeStrings(raw json.RawMessage, field func(string) *string) error {
+	var m map[string]*string
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("not an object of strings: %w", err)
+	}
+	for k, v := range m {
+		dst := field(k)
+		if dst == nil {
+			return fmt.Errorf("unknown member %q", k)
+		}
+		*dst = ""
+		if v != nil {
+			*dst = *v
+		}
 	}
 	return nil
 }

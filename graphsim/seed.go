@@ -37,6 +37,16 @@ func (t *Tenant) seed(spec TenantSpec) error {
 			at := u.CreatedDateTime
 			u.ExternalUserStateChangeDateTime = &at
 		}
+		u.EmployeeHireDate, u.EmployeeLeaveDateTime = su.EmployeeHireDate, su.EmployeeLeaveDateTime
+		if su.Division != "" || su.CostCenter != "" {
+			u.EmployeeOrgData = &EmployeeOrgData{Division: su.Division, CostCenter: su.CostCenter}
+		}
+		u.AgeGroup, u.ConsentProvidedForMinor = su.AgeGroup, su.ConsentForMinor
+		u.OnPremisesExtensionAttributes = (*ExtensionAttributes)(su.ExtensionAttributes)
+		u.OnPremisesSyncEnabled, u.OnPremisesImmutableID = su.OnPremisesSyncEnabled, su.OnPremisesImmutableID
+		u.OnPremisesDistinguishedName, u.OnPremisesDomainName = su.OnPremisesDistinguishedName, su.OnPremisesDomainName
+		u.OnPremisesSamAccountName, u.OnPremisesSecurityIdentifier = su.OnPremisesSamAccountName, su.OnPremisesSecurityIdentifier
+		u.OnPremisesUserPrincipalName = su.OnPremisesUserPrincipalName
 		idents[i] = ObjectIdentity{SignInType: "userPrincipalName", Issuer: spec.Domain, IssuerAssignedID: u.UserPrincipalName}
 		u.Identities = idents[i : i+1 : i+1]
 		if st.byUPN[lower(u.UserPrincipalName)] != nil {
@@ -53,6 +63,7 @@ func (t *Tenant) seed(spec TenantSpec) error {
 			Mail: sg.Mail, MailEnabled: sg.MailEnabled, SecurityEnabled: sg.SecurityEnabled, GroupTypes: sg.GroupTypes,
 			Visibility: sg.Visibility, MembershipRule: sg.MembershipRule, MembershipRuleProcessingState: sg.MembershipRuleProcessingState,
 			ProxyAddresses: sg.ProxyAddresses, CreatedDateTime: sg.CreatedDateTime, Members: sg.MemberIDs,
+			IsAssignableToRole: sg.IsAssignableToRole,
 		}
 		if g.GroupTypes == nil {
 			g.GroupTypes = []string{}

@@ -159,6 +159,21 @@ func (t *Tenant) parseExpandManager(rc *reqCtx) (func([]byte, *User) []byte, *ge
 	}, nil
 }
 
+// checkSyncedProps refuses writes Graph leaves to directory
+// synchronization: the extension attributes of a user synced from an
+// on-premises directory have their source of authority there.
+func checkSyncedProps(u *User, o object) *gerror {
+	if u.OnPremisesSyncEnabled == nil || !*u.OnPremisesSyncEnabled {
+		return nil
+	}
+	for _, k := range o.keys {
+		if strings.EqualFold(k, "onPremisesExtensionAttributes") {
+			return errBadRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+		}
+	}
+	return nil
+}
+
 // checkUPN validates a UPN's shape, domain and uniqueness (self excluded).
 func (t *Tenant) checkUPN(upn string, self *User) *gerror {
 	at := strings.LastIndexByte(upn, '@')
@@ -235,6 +250,9 @@ func (t *Tenant) patchUser(rc *reqCtx, key string) *response {
 	u := t.st.userByKey(key)
 	if u == nil {
 		return errResponse(errNotFound(key))
+	}
+	if e := checkSyncedProps(u, o); e != nil {
+		return errResponse(e)
 	}
 	// Validate on a copy so a failed PATCH changes nothing.
 	c := *u

@@ -102,10 +102,6 @@ func startDemo(ctx context.Context, cfg app.Config, d demoConfig, logger *slog.L
 		}
 	}
 
-	// graphsim does not model every property of the source schema yet, and
-	// Graph answers a $select naming an unknown property with 400.
-	cfg.Reader.UserSelect = simSupported(cfg.Reader.UserSelect)
-	cfg.Reader.GroupSelect = simSupported(cfg.Reader.GroupSelect)
 	token, err := demoToken(&cfg)
 	if err != nil {
 		return nil, err
@@ -271,24 +267,4 @@ func countB2B(t *graphsim.Tenant) int {
 		}
 	}
 	return n
-}
-
-// simUnsupported are source-schema properties graphsim does not model yet
-// (the reader's tests keep the same list); real Graph returns them.
-var simUnsupported = map[string]bool{
-	"ageGroup": true, "consentProvidedForMinor": true, "employeeHireDate": true,
-	"employeeLeaveDateTime": true, "employeeOrgData": true, "onPremisesExtensionAttributes": true,
-	"onPremisesDistinguishedName": true, "onPremisesDomainName": true, "onPremisesSamAccountName": true,
-	"onPremisesSecurityIdentifier": true, "onPremisesSyncEnabled": true,
-	"onPremisesUserPrincipalName": true, "isAssignableToRole": true,
-}
-
-func simSupported(sel []string) []string {
-	var out []string
-	for _, p := range sel {
-		if !simUnsupported[p] {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -15,5 +15,9 @@ func Generate(spec Spec) *Tenant {
 	}
 	ug := generateUsers(s, t)
 	generateGroups(s, t, ug)
+	// Own streams: these properties never shift the names, ids and
+	// memberships drawn above.
+	userExtras(s, t, ug)
+	groupExtras(s, t)
 	return t
 }

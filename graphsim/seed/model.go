@@ -48,6 +48,24 @@ type User struct {
 	// Guests only.
 	ExternalUserState string // "Accepted", "PendingAcceptance"
 	CreationType      string // "Invitation"
+
+	// Lifecycle and organisation data (members only, most of them).
+	EmployeeHireDate      *time.Time
+	EmployeeLeaveDateTime *time.Time // disabled leavers and some contractors
+	Division, CostCenter  string     // employeeOrgData; both empty: null
+	AgeGroup              string     // rare in enterprise tenants: "Adult"
+	ConsentForMinor       string     // consentProvidedForMinor: "NotRequired" with AgeGroup
+	ExtensionAttributes   *[15]string
+
+	// Hybrid members synced from an on-premises Active Directory; empty
+	// (and OnPremisesSyncEnabled nil) for cloud-only users.
+	OnPremisesSyncEnabled        *bool
+	OnPremisesImmutableID        string
+	OnPremisesDistinguishedName  string
+	OnPremisesDomainName         string
+	OnPremisesSamAccountName     string
+	OnPremisesSecurityIdentifier string
+	OnPremisesUserPrincipalName  string
 }
 
 // Group kinds as Graph expresses them in groupTypes, mailEnabled and
@@ -69,6 +87,7 @@ type Group struct {
 	OwnerIDs                      []string
 	ProxyAddresses                []string
 	CreatedDateTime               time.Time
+	IsAssignableToRole            *bool // a few assigned security groups (admin roles)
 }
 
 // IsUnified reports a Microsoft 365 group.

@@ -12,6 +12,8 @@ const (
 	streamTenant uint64 = 0x7e4a47 + iota
 	streamUsers
 	streamGroups
+	streamUserExtras
+	streamGroupExtras
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {
