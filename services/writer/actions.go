@@ -113,9 +113,7 @@ func (a *applier) createGroup(b body) func(*task) []*item {
 		for k, v := range b.attrs {
 			attrs[k] = v
 		}
-		if _, ok := attrs["mailNickname"]; !ok {
-			attrs["mailNickname"] = "xtsync-" + strings.ReplaceAll(t.in.GetSource().GetObjectId(), "-", "")[:min(16, len(t.in.GetSource().GetObjectId()))]
-		}
+		attrs["mailNickname"] = groupNickname(t, b)
 		return []*item{a.newItem(graph.CreateGroupRequest("", attrs), func(res graph.BatchResult) {
 			id, _ := res.Body["id"].(string)
 			if id == "" {
@@ -171,4 +169,15 @@ func (a *applier) restore() func(*task) []*item {
 		// the PATCH that follows fails with InvalidAnchor if it is gone.
 		return []*item{a.newItem(graph.RestoreRequest("", t.targetID), nil, notFoundOK)}
 	}
+}
+
+// groupNickname is the mailNickname a group is created with: the mapped
+// one, else xtsync-<source id>. The create's lookup filters on it, so it
+// must be the same on every delivery.
+func groupNickname(t *task, b body) string {
+	if s, ok := b.attrs["mailNickname"].(string); ok && s != "" {
+		return s
+	}
+	id := strings.ReplaceAll(t.in.GetSource().GetObjectId(), "-", "")
+	return "xtsync-" + id[:min(16, len(id))]
 }

@@ -27,9 +27,10 @@ const (
 
 // Apply writes batch to its target tenant and returns one outcome per
 // intent, in intent order. Connector entries of successful intents are
-// stored before it returns; failed ones are recorded in escrow. An error
-// means the batch must be retried as a whole (context, Redis, target
-// resolution, authentication, endless throttling); repeating Apply is safe.
+// stored before it returns; failed ones are recorded in escrow. Every
+// Graph failure (refused credentials included) ends as an outcome; an
+// error means the batch must be retried as a whole (context, Redis, target
+// resolution); repeating Apply is safe.
 // Run additionally publishes the outcomes and acks the input.
 func (w *Writer) Apply(ctx context.Context, batch *eventsv1.IntentBatch) (*eventsv1.OutcomeBatch, error) {
 	// Outside Run there is no stream sequence: order entries by time.
@@ -126,6 +127,7 @@ func (w *Writer) applyBatch(ctx context.Context, batch *eventsv1.IntentBatch, ve
 func (w *Writer) finish(ctx context.Context, batch *eventsv1.IntentBatch, tasks []*task, version uint64, out *eventsv1.OutcomeBatch) error {
 	cfgID := batch.GetConfigurationId()
 	var entries []redisx.Entry
+	var gone []string
 	now := timestamppb.Now()
 	for _, t := range tasks {
 		in := t.in
@@ -142,6 +144,9 @@ func (w *Writer) finish(ctx context.Context, batch *eventsv1.IntentBatch, tasks 
 		case t.fail != nil:
 			o.Success = false
 			o.Error = &commonv1.ErrorDetail{Code: string(t.fail.code), Message: t.fail.msg}
+			if t.gone {
+				gone = append(gone, in.GetSource().GetObjectId())
+			}
 		case t.skipCode != "":
 			o.Error = codeDetail(string(t.skipCode), "group not created by sync is left alone")
 		default:
@@ -161,6 +166,11 @@ func (w *Writer) finish(ctx context.Context, batch *eventsv1.IntentBatch, tasks 
 			if e != nil && !errors.Is(e, redisx.ErrConflict) {
 				return fmt.Errorf("store connector entry %s: %w", entries[i].SourceID, e)
 			}
+		}
+	}
+	for _, id := range gone {
+		if err := w.d.Connectors.Delete(ctx, cfgID, id); err != nil {
+			return fmt.Errorf("drop connector entry of %s (target object gone): %w", id, err)
 		}
 	}
 	if w.d.Escrows == nil {

@@ -172,6 +172,38 @@ func TestApply(t *testing.T) {
 			grp, _ = e.tenant.Group(gid)
 			require.Len(t, grp.Members, 2)
 		}},
+		{"redelivered group create makes exactly one group", func(t *testing.T, e *env, w *writer.Writer) {
+			u1 := create(t, e, w, "gm1", "gm1@source.example")
+			for _, tc := range []struct{ src, nick string }{{"g2", "sales"}, {"0c1d-g3", ""}} {
+				changes := []*eventsv1.AttributeChange{change("displayName", "displayName", str("Group "+tc.src))}
+				if tc.nick != "" {
+					changes = append(changes, change("mailNickname", "mailNickname", str(tc.nick)))
+				}
+				b := batchOf(e, &eventsv1.WriteIntent{
+					ConfigurationId: cfgID, CycleId: "c1", Source: srcRef(tc.src, true), Action: actCreate, IntentId: "c1/" + tc.src,
+					Changes: changes, DesiredMemberIds: []string{u1},
+					ConnectorEntry: &eventsv1.ConnectorEntry{SourceId: tc.src, State: "Active", CreatedBySync: true},
+				})
+				before := e.tenant.GroupCount()
+				first := applyOK(t, w, b)
+				requireSuccess(t, first)
+				// A crash after POST /groups and before the entry was
+				// stored: the redelivery finds the group by mailNickname.
+				require.NoError(t, e.conns.Delete(ctxT(t), cfgID, tc.src))
+				second := applyOK(t, w, b)
+				requireSuccess(t, second)
+				require.Equal(t, first[0].GetTargetObjectId(), second[0].GetTargetObjectId(), tc.src)
+				require.Equal(t, before+1, e.tenant.GroupCount(), tc.src)
+				entry, err := e.conns.Get(ctxT(t), cfgID, tc.src)
+				require.NoError(t, err)
+				require.True(t, entry.CreatedBySync, "the group found is the one sync created")
+				grp, _ := e.tenant.Group(first[0].GetTargetObjectId())
+				require.Equal(t, []string{u1}, grp.Members)
+				if tc.nick == "" {
+					require.Equal(t, "xtsync-0c1dg3", grp.MailNickname, "short ids keep their default nickname")
+				}
+			}
+		}},
 		{"FAIL and SKIP pass through", func(t *testing.T, e *env, w *writer.Writer) {
 			fail := intentFor("f1", "", eventsv1.WriteAction_WRITE_ACTION_FAIL, "")
 			fail.Code = string(rules.ImportSkipped)

@@ -36,7 +36,7 @@ type Config struct {
 // RetryConfig bounds the retries of transient Graph failures (5xx, no
 // response) of one request inside Apply. 429s are not counted here: they
 // pause the whole tenant (RateLimiter.Backoff) and are retried until
-// MaxThrottled.
+// MaxThrottled. Past either bound the intent fails with GraphUnavailable.
 type RetryConfig struct {
 	MaxAttempts     int           `yaml:"max_attempts"`
 	InitialInterval time.Duration `yaml:"initial_interval"`
@@ -86,7 +86,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.IntVar(&c.Retry.MaxAttempts, prefix+"retry.max-attempts", d.Retry.MaxAttempts, "Attempts of one Graph request on transient failures.")
 	f.DurationVar(&c.Retry.InitialInterval, prefix+"retry.initial-interval", d.Retry.InitialInterval, "First back-off after a transient failure.")
 	f.DurationVar(&c.Retry.MaxInterval, prefix+"retry.max-interval", d.Retry.MaxInterval, "Longest back-off after a transient failure.")
-	f.IntVar(&c.Retry.MaxThrottled, prefix+"retry.max-throttled", d.Retry.MaxThrottled, "429 answers one request may get before Apply gives up (redelivery).")
+	f.IntVar(&c.Retry.MaxThrottled, prefix+"retry.max-throttled", d.Retry.MaxThrottled, "429 answers one request may get before it fails with GraphUnavailable (escrowed, retried next cycle).")
 	f.DurationVar(&c.Retry.DefaultRetryAfter, prefix+"retry.default-retry-after", d.Retry.DefaultRetryAfter, "Pause after a 429 without Retry-After.")
 	f.DurationVar(&c.Drain.Timeout, prefix+"drain.timeout", d.Drain.Timeout, "Wait for in-flight batches at stop.")
 	f.DurationVar(&c.Drain.InProgress, prefix+"drain.in-progress", d.Drain.InProgress, "Period of ack-wait extensions while a batch runs (under the consumer's ack wait).")

@@ -65,7 +65,7 @@ type sent struct {
 
 // run sends the pending items of tasks in rounds of $batch calls until
 // every task is done. It returns an error only for what must make the whole
-// IntentBatch retry (context, Redis, authentication, endless throttling).
+// IntentBatch retry (context, Redis).
 func (a *applier) run(ctx context.Context, tasks []*task) error {
 	owner := map[*item]*task{}
 	for {

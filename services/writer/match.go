@@ -35,7 +35,8 @@ type lookup struct {
 //  3. for users, the address the writer invites with: mail eq, then
 //     otherMails/any. This is what finds a user created by a delivery that
 //     died before storing its entry. Graph's invitation API itself answers
-//     a repeated invitation of the same address with the same user.
+//     a repeated invitation of the same address with the same user. For
+//     groups, the mailNickname the create sends (groupNickname).
 //
 // The lookups of 2 and 3 are GETs queued as steps, so they travel in the
 // same $batch rounds as the writes.
@@ -75,13 +76,17 @@ func lookupsOf(t *task) []lookup {
 	for _, q := range t.in.GetMatchQueries() {
 		out = append(out, lookup{filter: q.GetFilter(), attr: q.GetAttribute(), isMatch: true})
 	}
-	if !t.user {
-		// Groups: no idempotency lookup beyond the connector store (README, gaps).
-		return out
-	}
-	b, f := buildBody(t.in.GetChanges(), true)
+	b, f := buildBody(t.in.GetChanges(), t.user)
 	if f != nil {
 		return out // plan reports it
+	}
+	if !t.user {
+		// The mailNickname the create sends finds the group an earlier
+		// delivery created and died before storing its entry.
+		if lit, err := match.Literal("mailNickname", groupNickname(t, b)); err == nil {
+			out = append(out, lookup{filter: "mailNickname eq " + lit, attr: "mailNickname"})
+		}
+		return out
 	}
 	if addr := b.inviteAddress(); addr != "" {
 		if lit, err := match.Literal("mail", addr); err == nil {
@@ -101,8 +106,11 @@ func (a *applier) lookup(i int) func(*task) []*item {
 		}
 		q := t.lookups[i]
 		t.steps = append([]func(*task) []*item{a.lookup(i + 1)}, t.steps...)
-		req := graph.BatchRequest{Method: http.MethodGet,
-			URL: "/users?$filter=" + url.QueryEscape(q.filter) + "&$select=id,userPrincipalName,userType,mail"}
+		u := "/users?$filter=" + url.QueryEscape(q.filter) + "&$select=id,userPrincipalName,userType,mail"
+		if !t.user {
+			u = "/groups?$filter=" + url.QueryEscape(q.filter) + "&$select=id,mailNickname"
+		}
+		req := graph.BatchRequest{Method: http.MethodGet, URL: u}
 		refused := func(res graph.BatchResult) bool { return res.Status == http.StatusBadRequest }
 		return []*item{a.newItem(req, func(res graph.BatchResult) {
 			if res.Status == http.StatusBadRequest {
@@ -138,7 +146,7 @@ func (a *applier) matched(t *task, hits []graph.User, attr string, isMatch bool)
 	case 0:
 		return
 	case 1:
-		if upn := hits[0].UserPrincipalName; upn != "" && !strings.Contains(strings.ToUpper(upn), "#EXT#") {
+		if upn := hits[0].UserPrincipalName; t.user && upn != "" && !strings.Contains(strings.ToUpper(upn), "#EXT#") {
 			// An internal user of the target tenant is never taken over.
 			t.failWith(rules.EntryConflict, fmt.Sprintf("target user %s (%s) is not a B2B user", hits[0].ID, upn))
 			return
@@ -151,5 +159,9 @@ func (a *applier) matched(t *task, hits []graph.User, attr string, isMatch bool)
 		}
 		return
 	}
-	t.failWith(rules.DuplicateTargetEntries, fmt.Sprintf("%d target users match %s", len(hits), attr))
+	kind := "users"
+	if !t.user {
+		kind = "groups"
+	}
+	t.failWith(rules.DuplicateTargetEntries, fmt.Sprintf("%d target %s match %s", len(hits), kind, attr))
 }

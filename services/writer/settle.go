@@ -2,42 +2,50 @@ package writer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/rules"
 	"github.com/xtsync/xtsync/services/internal/graph"
 )
 
-// errThrottledOut makes the IntentBatch retry later as a whole when one
-// request keeps getting 429s.
-var errThrottledOut = errors.New("writer: still throttled after the retry budget")
-
-// settle applies the answers of one $batch call to their tasks.
+// settle applies the answers of one $batch call to their tasks. It returns
+// an error only when the failure is not Graph's (the shared budget in
+// Redis): every Graph failure ends as a retry or an outcome, so a target
+// that refuses us never blocks the shard.
 func (a *applier) settle(ctx context.Context, s sent, owner map[*item]*task) error {
 	if s.err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		switch {
-		case graph.IsThrottled(s.err):
-			var ge *graph.Error
-			errors.As(s.err, &ge)
-			for _, it := range s.items {
-				if err := a.throttle(ctx, it, ge.RetryAfter); err != nil {
+		class, ge := classifyEnvelope(ctx, s.err)
+		for _, it := range s.items {
+			t := owner[it]
+			switch class {
+			case envRetryBatch:
+				return s.err
+			case envThrottled:
+				if err := a.throttle(ctx, t, it, ge.RetryAfter); err != nil {
 					return err
 				}
+			case envTransient:
+				code := CodeGraphUnavailable
+				if ge.Auth {
+					// The authority stayed unreachable: no token, no writes.
+					code = CodeAuthorizationDenied
+				}
+				a.retryTransient(t, it, code, ge.RetryAfter, s.err.Error())
+			case envDenied:
+				t.remove(it)
+				t.failWith(CodeAuthorizationDenied, fmt.Sprintf("%s %s: %v", it.req.Method, it.req.URL, s.err))
+			default:
+				t.remove(it)
+				t.failWith(codeOf(ge), fmt.Sprintf("%s %s: $batch refused: %v", it.req.Method, it.req.URL, s.err))
 			}
-			return nil
-		case graph.IsTransient(s.err):
-			for _, it := range s.items {
-				a.retryTransient(owner[it], it, s.err.Error())
-			}
-			return nil
 		}
-		// Authentication, a refused envelope, Redis: the batch retries.
-		return s.err
+		return nil
 	}
 	for i, it := range s.items {
 		t := owner[it]
@@ -55,22 +63,40 @@ func (a *applier) settle(ctx context.Context, s sent, owner map[*item]*task) err
 				it.ok(res)
 			}
 		case res.Status == http.StatusTooManyRequests:
-			if err := a.throttle(ctx, it, res.RetryAfter); err != nil {
+			if err := a.throttle(ctx, t, it, res.RetryAfter); err != nil {
 				return err
 			}
 		case transient(res.Status):
-			a.retryTransient(t, it, errText(res))
+			a.retryTransient(t, it, CodeGraphUnavailable, res.RetryAfter, errText(res))
 		default:
 			t.remove(it)
-			t.failWith(codeOf(res.Err), fmt.Sprintf("%s %s: %s", it.req.Method, it.req.URL, errText(res)))
+			code := codeOf(res.Err)
+			msg := fmt.Sprintf("%s %s: %s", it.req.Method, it.req.URL, errText(res))
+			if code == rules.InvalidAnchor && a.objectGone(t, it) {
+				t.gone = true
+				msg = fmt.Sprintf("target object %s no longer exists (%s); its connector entry is dropped so a later cycle creates it again, matching first", t.targetID, msg)
+			}
+			t.failWith(code, msg)
 		}
 	}
 	return nil
 }
 
+// objectGone: a 404 on the object itself (not a reference) while updating
+// or disabling it means someone deleted it in the target.
+func (a *applier) objectGone(t *task, it *item) bool {
+	switch t.in.GetAction() {
+	case eventsv1.WriteAction_WRITE_ACTION_UPDATE, eventsv1.WriteAction_WRITE_ACTION_DISABLE:
+		return it.req.Method == http.MethodPatch && it.req.URL == objectPath(t.user, t.targetID)
+	}
+	return false
+}
+
 // throttle pauses every writer of the tenant for Retry-After and leaves the
-// item pending: the next round's limiter Wait sits out the pause.
-func (a *applier) throttle(ctx context.Context, it *item, retryAfter time.Duration) error {
+// item pending: the next round's limiter Wait sits out the pause. After
+// MaxThrottled answers the item fails with GraphUnavailable (escrowed,
+// retried next cycle) rather than holding the shard.
+func (a *applier) throttle(ctx context.Context, t *task, it *item, retryAfter time.Duration) error {
 	a.mu.Lock()
 	a.throttled++
 	a.mu.Unlock()
@@ -83,19 +109,22 @@ func (a *applier) throttle(ctx context.Context, it *item, retryAfter time.Durati
 	}
 	it.throttled++
 	it.attempts-- // a 429 is not a failed attempt
-	if it.throttled > a.w.cfg.Retry.MaxThrottled {
-		return errThrottledOut
+	if it.throttled >= a.w.cfg.Retry.MaxThrottled {
+		t.remove(it)
+		t.failWith(CodeGraphUnavailable, fmt.Sprintf("%s %s: still throttled (429) after %d answers", it.req.Method, it.req.URL, it.throttled))
 	}
 	return nil
 }
 
-func (a *applier) retryTransient(t *task, it *item, msg string) {
+// retryTransient schedules it again after its back-off (at least the
+// server's Retry-After), or fails t with code once MaxAttempts are spent.
+func (a *applier) retryTransient(t *task, it *item, code rules.Code, retryAfter time.Duration, msg string) {
 	if it.attempts >= a.w.cfg.Retry.MaxAttempts {
 		t.remove(it)
-		t.failWith(CodeGraphUnavailable, fmt.Sprintf("%s %s after %d attempts: %s", it.req.Method, it.req.URL, it.attempts, msg))
+		t.failWith(code, fmt.Sprintf("%s %s after %d attempts: %s", it.req.Method, it.req.URL, it.attempts, msg))
 		return
 	}
-	it.notBefore = time.Now().Add(it.bo.NextBackOff())
+	it.notBefore = time.Now().Add(max(it.bo.NextBackOff(), retryAfter))
 }
 
 func errText(res graph.BatchResult) string {

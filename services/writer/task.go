@@ -57,6 +57,9 @@ type task struct {
 	lookups       []lookup   // creates: $filters to run before writing
 	attempts      int32
 	done          bool
+	// gone: the target object was deleted behind sync's back; finish drops
+	// the connector entry so the next decision is a create.
+	gone bool
 }
 
 func newTask(in *eventsv1.WriteIntent) *task {
