@@ -1,15 +1,22 @@
-// Command xtsyncctl is the admin and SRE command line for xtsync. Today it
-// tests attribute-mapping expressions offline; the configuration, job and
-// log commands talk to the gRPC API once it exists.
+// Command xtsyncctl is the admin and SRE command line for xtsync: it tests
+// expressions and rules offline, and manages configurations, jobs and logs
+// through the gRPC API (SchedulerService, SynclogService).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
+	// Ctrl-C ends a watch or a tail cleanly instead of killing mid-write.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "xtsyncctl:", err)
 		os.Exit(1)
 	}
