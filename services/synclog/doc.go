@@ -30,10 +30,11 @@
 //	EncounteredEscrowProportionThreshold  more than Quarantine.FailureRatio of a
 //	                                      cycle's writes failed, over at least
 //	                                      Quarantine.MinObjects writes
-//	EncounteredQuarantineException        Quarantine.AuthMinFailures writes failed
-//	                                      with an authentication/authorization
-//	                                      code and none succeeded (bad secret,
-//	                                      consent or cross-tenant policy)
+//	EncounteredQuarantineException        writes failed with an authentication/
+//	                                      authorization code and none succeeded
+//	                                      (bad secret, consent or cross-tenant
+//	                                      policy): Quarantine.AuthMinFailures of
+//	                                      them, or any once the cycle completed
 //	TooManyDeletes                        the transformer held a cycle's
 //	                                      deprovisions (DeletionThresholdExceeded);
 //	                                      released only by an admin restart
@@ -41,5 +42,8 @@
 // The first two are decided at most once per cycle, as soon as the counts
 // pass the threshold (a cycle of 300,000 failing writes is cut short), and
 // released by the first completed cycle that has a successful write and
-// stays under both thresholds.
+// stays under both thresholds. The scheduler starts no cycle before the
+// quarantine's NextAttempt; failed objects are escrowed and put in the
+// revisit set, so that cycle retries them even when nothing changed in the
+// source, and their success is what releases the quarantine.
 package synclog

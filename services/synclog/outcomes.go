@@ -128,12 +128,14 @@ func (s *Service) publish(ctx context.Context, cfg, cycle string, entries []*eve
 func (s *Service) escrow(ctx context.Context, cfg string, outcomes []*eventsv1.WriteOutcome, fresh []int) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(escrowParallel)
+	var retry []any
 	for _, i := range fresh {
 		o := outcomes[i]
 		id := o.GetSource().GetObjectId()
 		switch {
 		case id == "" || held(o):
 		case !o.GetSuccess():
+			retry = append(retry, id)
 			g.Go(func() error {
 				if _, err := s.d.Escrows.RecordFailure(gctx, cfg, id, o.GetError().GetCode(), o.GetError().GetMessage()); err != nil {
 					return fmt.Errorf("synclog: escrow %s: %w", id, err)
@@ -149,11 +151,26 @@ func (s *Service) escrow(ctx context.Context, cfg string, outcomes []*eventsv1.W
 			})
 		}
 	}
+	if len(retry) > 0 {
+		// Escrowed objects are retried next cycle: a delta would not bring
+		// them back, the revisit set does (the reader reads it at the start
+		// of a delta cycle, the transformer removes what it decides).
+		g.Go(func() error {
+			if err := s.d.Redis.SAdd(gctx, RevisitKey(cfg), retry...).Err(); err != nil {
+				return fmt.Errorf("synclog: queue %d escrowed objects for the next cycle: %w", len(retry), err)
+			}
+			return nil
+		})
+	}
 	return g.Wait()
 }
 
 // escrowParallel bounds the concurrent escrow calls of one batch.
 const escrowParallel = 16
+
+// RevisitKey is the revisit set of a configuration (docs/pipeline.md;
+// owned by services/transformer, whose revisitKey it must equal).
+func RevisitKey(cfg string) string { return "xtsync:{" + cfg + "}:revisit" }
 
 // countEntries adds the fresh entries to the cycle counters and metrics.
 func (s *Service) countEntries(ctx context.Context, cfg, cycle string, outcomes []*eventsv1.WriteOutcome,

@@ -50,6 +50,9 @@ func TestOutcomesLoggedOnceAndCounted(t *testing.T) {
 	require.Equal(t, "src-00004", escrows[0].ObjectID)
 	require.EqualValues(t, 1, escrows[0].Count, "a redelivered failure is escrowed once")
 	require.Equal(t, "EntryConflict", escrows[0].Code)
+	revisit, err := e.rdb.SMembers(ctxT(t), synclog.RevisitKey(cfgID)).Result()
+	require.NoError(t, err)
+	require.Equal(t, []string{"src-00004"}, revisit, "the escrowed object is read again next cycle")
 
 	// The failing object succeeds later: its escrow is cleared.
 	e.publishBatch(cfgID, "c1", "b3", outcome("c1", 6, update, true, ""), withIntent(outcome("c1", 4, update, true, ""), "c1/src-00004/retry"))
@@ -148,7 +151,43 @@ func TestHeldDeprovisions(t *testing.T) {
 	escrows, err := e.esc.List(ctxT(t), cfgID)
 	require.NoError(t, err)
 	require.Empty(t, escrows)
+	revisit, err := e.rdb.SMembers(ctxT(t), synclog.RevisitKey(cfgID)).Result()
+	require.NoError(t, err)
+	require.Empty(t, revisit, "a held deprovision waits for the admin, not for the next cycle")
 	q := e.quarantine(func(q redisx.Quarantine, err error) bool { return err == nil })
 	require.Equal(t, synclog.ReasonTooManyDeletes, q.Reason)
 	require.Equal(t, uint64(3), e.logCount(cfgID, "h"))
+}
+
+// A job whose every write is refused on credentials is quarantined even
+// when its cycles are small: once each cycle completes. The back-off grows
+// while it stays broken, and the first cycle with a success releases it.
+func TestAuthQuarantineOfSmallCyclesBacksOffAndRecovers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t) // AuthMinFailures 20: more than these cycles write
+	denied := func(cycle string, i int) *eventsv1.WriteOutcome {
+		return outcome(cycle, i, update, false, "AuthorizationDenied")
+	}
+	var nexts []redisx.Quarantine
+	for n, cycle := range []string{"d1", "d2"} {
+		e.startCycle(cycle)
+		e.publishBatch(cfgID, cycle, cycle+"-0", denied(cycle, 1), denied(cycle, 2), outcome(cycle, 3, skip, true, "NotInScope"))
+		p := e.progress(cycle, func(p synclog.Progress) bool { return p.Logged == 3 })
+		require.Empty(t, p.Verdict, "not decided while the cycle may still succeed")
+		e.endCycle(cycle, 3)
+		p = e.progress(cycle, func(p synclog.Progress) bool { return p.Verdict != "" })
+		require.Equal(t, synclog.ReasonAuthFailures, p.Verdict)
+		q := e.quarantine(func(q redisx.Quarantine, err error) bool { return err == nil && q.SeriesCount == int64(n) })
+		require.Equal(t, synclog.ReasonAuthFailures, q.Reason)
+		require.Contains(t, q.Message, "credentials")
+		nexts = append(nexts, q)
+	}
+	require.Greater(t, nexts[1].NextAttempt.Sub(nexts[1].CurrentBegan), nexts[0].NextAttempt.Sub(nexts[0].CurrentBegan), "the back-off grows")
+
+	e.startCycle("ok")
+	e.publishBatch(cfgID, "ok", "ok-0", outcome("ok", 1, update, true, ""), outcome("ok", 2, update, true, ""))
+	e.endCycle("ok", 2)
+	p := e.progress("ok", func(p synclog.Progress) bool { return p.Verdict != "" })
+	require.Equal(t, "healthy", p.Verdict)
+	e.quarantine(func(_ redisx.Quarantine, err error) bool { return errors.Is(err, redisx.ErrNotFound) })
 }

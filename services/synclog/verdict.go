@@ -56,7 +56,9 @@ func (s *Service) unhealthy(p Progress, authFailed int64) (reason, msg string) {
 	q := s.cfg.Quarantine
 	writes := p.Succeeded + p.Failed
 	switch {
-	case authFailed >= q.AuthMinFailures && p.Succeeded == 0:
+	case authFailed > 0 && p.Succeeded == 0 && (authFailed >= q.AuthMinFailures || !p.Completed.IsZero()):
+		// Entra quarantines when all calls fail on credentials; a small
+		// cycle is judged once complete, a large one as soon as it is clear.
 		return ReasonAuthFailures, fmt.Sprintf("%d writes of cycle %s failed with authentication or authorization errors and none succeeded: check the target application's credentials, admin consent and the cross-tenant access policy",
 			authFailed, p.CycleID)
 	case writes >= q.MinObjects && float64(p.Failed) > q.FailureRatio*float64(writes):
