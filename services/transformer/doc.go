@@ -14,10 +14,11 @@
 //  4. decide.Decide runs per object; every decision becomes a WriteIntent,
 //     Skip and Fail included (writers do nothing for them; the log service
 //     logs them).
-//  5. Deprovisioning intents pass the DeletionGuard; those past the cycle's
-//     threshold are held in Redis instead of published.
-//  6. Run publishes the IntentBatch (and, if something was held, the
-//     signal), waits for JetStream's acks, and only then acks the input.
+//  5. Deprovisioning intents pass the DeletionGuard: with a threshold, all
+//     of them wait in Redis for the cycle end instead of being published.
+//  6. Run publishes the IntentBatch (and, for a late batch of a cycle
+//     already held, the signal), waits for JetStream's acks, and only then
+//     acks the input.
 //
 // # What the reader must send
 //
@@ -77,19 +78,44 @@
 //
 // # Accidental-deletion prevention
 //
-// Per cycle the DeletionGuard adds each deprovisioning object (soft delete,
-// disable, hard delete) to a SET; past the threshold the intent is held in a
-// HASH (see guard.go for keys). The first threshold deprovisions of a cycle
-// are published before the count is known to be exceeded: Entra decides per
-// whole cycle, a stream can only decide per batch. The signal is an
-// OutcomeBatch on xtsync.outcomes.<cfg> (msg id "<input id>/held") with one
-// failed WriteOutcome per held intent, error code DeletionThresholdExceeded:
-// the log service records them and the scheduler pauses the job.
-// ReleaseHeld publishes them and marks the cycle forced so its late batches
-// hold nothing. The scheduler's RestartJob with force_deletes sets
+// Entra's rule: a cycle that would disable or delete more objects than the
+// threshold (rules: accidental_deletion, default 500) deletes nothing, and
+// the job waits for an admin. A stream cannot know a cycle's count before
+// its end, so every deprovisioning intent (soft delete, disable, hard
+// delete, scope-outs included; full cycles too) of a non-on-demand cycle is
+// counted in a SET and kept in a pending HASH (guard.go has the keys), and
+// the rest of its batch is published as usual.
+//
+// The reader publishes CycleEnd only after XTSYNC_CHANGES holds no message
+// of the configuration, i.e. after every change of the cycle was
+// transformed. Run consumes those ends (transformer-cycles) and DecideCycle
+// decides once, recorded per cycle:
+//
+//   - count <= threshold: the pending intents go to the writers, message
+//     ids "<cycle>/release/<shard>/<n>" over the sorted intents (a retry
+//     deduplicates); the pending HASH is dropped with the "release" mark
+//     only after JetStream stored everything.
+//   - count > threshold: the pending intents move to the cycle's held HASH
+//     (the scheduler pauses the job when it exists: reason
+//     DeletionThresholdExceeded), mark "hold", and the signal goes to the
+//     log service: OutcomeBatches on xtsync.outcomes.<cfg>, ids
+//     "<cycle>/held/<n>", one failed WriteOutcome per held intent with code
+//     DeletionThresholdExceeded. Nothing is deleted.
+//
+// A redelivered CycleEnd finds the mark (and republishes the signal under
+// the same ids); a redelivered batch finds its intents pending or held, or
+// publishes them under its original message id if released. Pending
+// intents of a cycle stopped before its end (pause, restart) are decided
+// with the next cycle end of the configuration (counted together, held
+// under the ending cycle), so they are neither lost nor deleted unchecked.
+// On-demand cycles have no threshold.
+//
+// The scheduler's RestartJob with force_deletes sets
 // xtsync:{cfg}:force-deletes to the held cycle's id; Run checks that key
-// before every batch of the configuration, releases, then deletes the key
-// (if unchanged).
+// before every batch of the configuration and calls ReleaseHeld, which
+// marks the cycle forced (its late batches and its end hold nothing),
+// publishes the held and pending intents ("<cycle>/held/<shard>/<n>"),
+// then deletes the key (if unchanged).
 //
 // # Order
 //

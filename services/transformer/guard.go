@@ -2,7 +2,9 @@ package transformer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,16 +18,25 @@ import (
 // intent held back by accidental-deletion prevention.
 const CodeDeletionThresholdExceeded = string(rules.DeletionThresholdExceeded)
 
-// DeletionGuard counts the deprovisioning intents of a cycle and holds back
-// those past the threshold. Per cycle:
+// DeletionGuard counts the deprovisioning intents of a cycle and keeps them
+// out of the writers' way until the cycle's count is known. Per cycle:
 //
-//	xtsync:{<cfg>}:cycle:<id>:deprovisions  SET  source ids counted (SCARD is the count)
-//	xtsync:{<cfg>}:cycle:<id>:held          HASH intent id -> WriteIntent (protobuf)
+//	xtsync:{<cfg>}:cycle:<id>:deprovisions  SET    source ids counted (SCARD is the count)
+//	xtsync:{<cfg>}:cycle:<id>:pending       HASH   intent id -> WriteIntent (protobuf), awaiting the cycle end
+//	xtsync:{<cfg>}:cycle:<id>:held          HASH   intent id -> WriteIntent: over the threshold, awaiting the admin
+//	xtsync:{<cfg>}:cycle:<id>:decision      STRING "release" or "hold", once the cycle end decided
 //	xtsync:{<cfg>}:cycle:<id>:force         STRING set by ReleaseHeld: hold nothing more
 //
-// A SET instead of the INCR docs/pipeline.md sketched: a redelivered batch
-// must not count its objects twice, and SADD is idempotent where INCR is not.
-// Every key expires after the cycle-state TTL.
+// and per configuration
+//
+//	xtsync:{<cfg>}:deprovisions:undecided   ZSET   cycle id -> ms of its first pending intent
+//
+// pending and held are separate keys because the scheduler pauses a job as
+// soon as its cycle's held key exists: a pending list is not (yet) a reason
+// to pause. The ZSET finds pending intents of cycles stopped before their
+// CycleEnd; the next cycle end of the configuration decides them too.
+// A SET instead of INCR: a redelivered batch must not count its objects
+// twice. Every key expires after the cycle-state TTL.
 type DeletionGuard struct {
 	rdb redis.UniversalClient
 	ttl time.Duration
@@ -40,36 +51,70 @@ func cycleKey(cfg, cycle, suffix string) string {
 	return "xtsync:{" + cfg + "}:cycle:" + cycle + ":" + suffix
 }
 
-// admitScript decides, per deprovisioning intent, publish (0) or hold (1).
-// An intent held before stays held and one counted before stays published,
-// so a redelivered batch gets the same answer. KEYS: counted, held, force.
-// ARGV: threshold, ttl seconds, then (source id, intent id, payload)
-// triples. Returns {count, flag...}.
+func undecidedKey(cfg string) string { return "xtsync:{" + cfg + "}:deprovisions:undecided" }
+
+// Decisions stored under the cycle's decision key.
+const (
+	decisionRelease = "release"
+	decisionHold    = "hold"
+)
+
+// Admission of one deprovisioning intent.
+type admission int
+
+const (
+	admitPublish admission = iota // decided (released or forced): publish now
+	admitPending                  // the cycle end decides
+	admitHeld                     // the cycle was over the threshold: awaits the admin
+)
+
+// admitScript decides, per deprovisioning intent, publish (0), pending (1)
+// or held (2). An intent kept before keeps its answer, so a redelivered
+// batch gets the same one. KEYS: counted, pending, held, force, decision,
+// undecided. ARGV: ttl seconds, cycle id, then (source id, intent id,
+// payload) triples. Returns {count, flag...}.
 var admitScript = redis.NewScript(`
-local forced = redis.call('EXISTS', KEYS[3]) == 1
-local th = tonumber(ARGV[1])
+local forced = redis.call('EXISTS', KEYS[4]) == 1
+local decision = redis.call('GET', KEYS[5])
 local res = {0}
+local pending = false
 for i = 3, #ARGV, 3 do
   local src, id, blob = ARGV[i], ARGV[i+1], ARGV[i+2]
+  redis.call('SADD', KEYS[1], src)
   local flag = 0
-  if redis.call('HEXISTS', KEYS[2], id) == 1 then
+  if redis.call('HEXISTS', KEYS[3], id) == 1 then
+    flag = 2
+  elseif redis.call('HEXISTS', KEYS[2], id) == 1 then
     flag = 1
-  elseif redis.call('SADD', KEYS[1], src) == 1 and not forced and redis.call('SCARD', KEYS[1]) > th then
+  elseif forced or decision == 'release' then
+    flag = 0
+  elseif decision == 'hold' then
+    redis.call('HSET', KEYS[3], id, blob)
+    flag = 2
+  else
     redis.call('HSET', KEYS[2], id, blob)
+    pending = true
     flag = 1
   end
   res[#res+1] = flag
 end
 res[1] = redis.call('SCARD', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+for _, k in ipairs({KEYS[2], KEYS[3]}) do
+  if redis.call('EXISTS', k) == 1 then redis.call('EXPIRE', k, ARGV[1]) end
+end
+if pending then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[6], 'NX', t[1] * 1000 + math.floor(t[2] / 1000), ARGV[2])
+  redis.call('EXPIRE', KEYS[6], ARGV[1])
+end
 return res
 `)
 
-// Admit splits deprovisioning intents into those to publish and those held
-// because the cycle's count passed threshold (> 0). count is the cycle's
-// deprovision count after this batch.
-func (g *DeletionGuard) Admit(ctx context.Context, cfg, cycle string, threshold int, intents []*eventsv1.WriteIntent) (held []bool, count int64, err error) {
+// Admit files a cycle's deprovisioning intents: each is to publish now,
+// pending until the cycle end decides, or held for the admin. count is the
+// cycle's deprovision count after this batch.
+func (g *DeletionGuard) Admit(ctx context.Context, cfg, cycle string, intents []*eventsv1.WriteIntent) (flags []admission, count int64, err error) {
 	if len(intents) == 0 {
 		return nil, 0, nil
 	}
@@ -77,7 +122,7 @@ func (g *DeletionGuard) Admit(ctx context.Context, cfg, cycle string, threshold 
 		return nil, 0, err
 	}
 	args := make([]any, 0, 2+3*len(intents))
-	args = append(args, threshold, int64(g.ttl/time.Second))
+	args = append(args, g.ttlSeconds(), cycle)
 	for _, wi := range intents {
 		blob, err := proto.Marshal(wi)
 		if err != nil {
@@ -85,37 +130,50 @@ func (g *DeletionGuard) Admit(ctx context.Context, cfg, cycle string, threshold 
 		}
 		args = append(args, wi.GetSource().GetObjectId(), wi.GetIntentId(), blob)
 	}
-	keys := []string{cycleKey(cfg, cycle, "deprovisions"), cycleKey(cfg, cycle, "held"), cycleKey(cfg, cycle, "force")}
+	keys := []string{cycleKey(cfg, cycle, "deprovisions"), cycleKey(cfg, cycle, "pending"), cycleKey(cfg, cycle, "held"),
+		cycleKey(cfg, cycle, "force"), cycleKey(cfg, cycle, "decision"), undecidedKey(cfg)}
 	res, err := admitScript.Run(ctx, g.rdb, keys, args...).Int64Slice()
 	if err != nil {
 		return nil, 0, fmt.Errorf("count deprovisions of cycle %s: %w", cycle, err)
 	}
-	held = make([]bool, len(intents))
+	flags = make([]admission, len(intents))
 	for i := range intents {
-		held[i] = res[i+1] == 1
+		flags[i] = admission(res[i+1])
 	}
-	return held, res[0], nil
+	return flags, res[0], nil
 }
+
+func (g *DeletionGuard) ttlSeconds() int64 { return int64(g.ttl / time.Second) }
 
 // Held returns the intents held for a cycle, in no particular order.
 func (g *DeletionGuard) Held(ctx context.Context, cfg, cycle string) ([]*eventsv1.WriteIntent, error) {
+	return g.scan(ctx, cfg, cycle, "held")
+}
+
+// Pending returns the intents of a cycle awaiting its end, in no
+// particular order.
+func (g *DeletionGuard) Pending(ctx context.Context, cfg, cycle string) ([]*eventsv1.WriteIntent, error) {
+	return g.scan(ctx, cfg, cycle, "pending")
+}
+
+func (g *DeletionGuard) scan(ctx context.Context, cfg, cycle, which string) ([]*eventsv1.WriteIntent, error) {
 	if err := checkIDs(cfg, cycle); err != nil {
 		return nil, err
 	}
 	var out []*eventsv1.WriteIntent
-	it := g.rdb.HScan(ctx, cycleKey(cfg, cycle, "held"), 0, "", 500).Iterator()
+	it := g.rdb.HScan(ctx, cycleKey(cfg, cycle, which), 0, "", 500).Iterator()
 	for it.Next(ctx) {
 		if !it.Next(ctx) { // HSCAN yields field, value pairs
 			break
 		}
 		wi := &eventsv1.WriteIntent{}
 		if err := proto.Unmarshal([]byte(it.Val()), wi); err != nil {
-			return nil, fmt.Errorf("decode held intent: %w", err)
+			return nil, fmt.Errorf("decode %s intent: %w", which, err)
 		}
 		out = append(out, wi)
 	}
 	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("read held intents of cycle %s: %w", cycle, err)
+		return nil, fmt.Errorf("read %s intents of cycle %s: %w", which, cycle, err)
 	}
 	return out, nil
 }
@@ -131,9 +189,22 @@ func (g *DeletionGuard) Force(ctx context.Context, cfg, cycle string) error {
 	return nil
 }
 
-// Forget drops the held intents once they were published.
+// Forced reports whether ReleaseHeld marked the cycle.
+func (g *DeletionGuard) Forced(ctx context.Context, cfg, cycle string) (bool, error) {
+	n, err := g.rdb.Exists(ctx, cycleKey(cfg, cycle, "force")).Result()
+	if err != nil {
+		return false, fmt.Errorf("read force mark of cycle %s: %w", cycle, err)
+	}
+	return n == 1, nil
+}
+
+// Forget drops a cycle's held and pending intents once they were
+// published.
 func (g *DeletionGuard) Forget(ctx context.Context, cfg, cycle string) error {
-	if err := g.rdb.Del(ctx, cycleKey(cfg, cycle, "held")).Err(); err != nil {
+	pipe := g.rdb.TxPipeline()
+	pipe.Del(ctx, cycleKey(cfg, cycle, "held"), cycleKey(cfg, cycle, "pending"))
+	pipe.ZRem(ctx, undecidedKey(cfg), cycle)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("drop held intents of cycle %s: %w", cycle, err)
 	}
 	return nil
@@ -146,4 +217,94 @@ func (g *DeletionGuard) Count(ctx context.Context, cfg, cycle string) (int64, er
 		return 0, fmt.Errorf("count deprovisions of cycle %s: %w", cycle, err)
 	}
 	return n, nil
+}
+
+// Decision returns the cycle's decision ("" while undecided).
+func (g *DeletionGuard) Decision(ctx context.Context, cfg, cycle string) (string, error) {
+	d, err := g.rdb.Get(ctx, cycleKey(cfg, cycle, "decision")).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read decision of cycle %s: %w", cycle, err)
+	}
+	return d, nil
+}
+
+// undecided returns the cycles of cfg with pending intents first seen
+// up to endedAt (Redis clock vs the reader's: a newer cycle starts only
+// after this CycleEnd was stored), cycle itself excluded: cycles stopped
+// before their end.
+func (g *DeletionGuard) undecided(ctx context.Context, cfg, cycle string, endedAt time.Time) ([]string, error) {
+	ids, err := g.rdb.ZRangeByScore(ctx, undecidedKey(cfg), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(endedAt.UnixMilli(), 10)}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list undecided cycles of %s: %w", cfg, err)
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if id != cycle && checkIDs(id) == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// releasedScript records "release" for every cycle of the group and drops
+// their pending intents, atomically: once the decision is visible the
+// cleanup is done. KEYS: undecided, then (decision, pending) per cycle.
+// ARGV: ttl seconds, then the cycle ids.
+var releasedScript = redis.NewScript(`
+for i = 2, #ARGV do
+  local d, p = KEYS[2*i-2], KEYS[2*i-1]
+  redis.call('SET', d, 'release', 'EX', ARGV[1])
+  redis.call('DEL', p)
+  redis.call('ZREM', KEYS[1], ARGV[i])
+end
+return 1
+`)
+
+// markReleased closes the group's decision after its pending intents were
+// stored by JetStream.
+func (g *DeletionGuard) markReleased(ctx context.Context, cfg string, group []string) error {
+	keys := []string{undecidedKey(cfg)}
+	args := []any{g.ttlSeconds()}
+	for _, c := range group {
+		keys = append(keys, cycleKey(cfg, c, "decision"), cycleKey(cfg, c, "pending"))
+		args = append(args, c)
+	}
+	if err := releasedScript.Run(ctx, g.rdb, keys, args...).Err(); err != nil {
+		return fmt.Errorf("record release of cycle %s: %w", group[0], err)
+	}
+	return nil
+}
+
+// holdScript moves the pending intents of every cycle of the group into
+// the first cycle's held HASH (the scheduler's pause signal) and records
+// "hold", atomically. KEYS: undecided, held, decision, then the pending
+// key per cycle. ARGV: ttl seconds, then the cycle ids.
+var holdScript = redis.NewScript(`
+for i = 4, #KEYS do
+  local kv = redis.call('HGETALL', KEYS[i])
+  for j = 1, #kv, 2 do redis.call('HSET', KEYS[2], kv[j], kv[j+1]) end
+  redis.call('DEL', KEYS[i])
+  redis.call('ZREM', KEYS[1], ARGV[i-2])
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+redis.call('SET', KEYS[3], 'hold', 'EX', ARGV[1])
+return 1
+`)
+
+// markHeld moves the group's pending intents to group[0]'s held list.
+func (g *DeletionGuard) markHeld(ctx context.Context, cfg string, group []string) error {
+	keys := []string{undecidedKey(cfg), cycleKey(cfg, group[0], "held"), cycleKey(cfg, group[0], "decision")}
+	args := []any{g.ttlSeconds()}
+	for _, c := range group {
+		keys = append(keys, cycleKey(cfg, c, "pending"))
+		args = append(args, c)
+	}
+	if err := holdScript.Run(ctx, g.rdb, keys, args...).Err(); err != nil {
+		return fmt.Errorf("hold deprovisions of cycle %s: %w", group[0], err)
+	}
+	return nil
 }

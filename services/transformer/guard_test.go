@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
@@ -17,11 +18,12 @@ import (
 
 var five = []string{"u1", "u2", "u3", "u4", "u5"}
 
-// thresholdTwo assigns five users and sets the deletion threshold to 2.
-func thresholdTwo(r *spec.Rules) {
-	two := 2
-	r.AccidentalDeletion.Threshold = &two
-	r.Assignments.Users = five
+// threshold assigns five users and sets the deletion threshold to n.
+func threshold(n int) func(*spec.Rules) {
+	return func(r *spec.Rules) {
+		r.AccidentalDeletion.Threshold = &n
+		r.Assignments.Users = five
+	}
 }
 
 // contractors provisions the five users and returns their out-of-scope
@@ -35,110 +37,240 @@ func contractors(f *fixture) []*eventsv1.SourceChange {
 	return out
 }
 
-func TestDeletionThresholdHolds(t *testing.T) {
+func cycleEnd(id string) *eventsv1.CycleEnd {
+	// The reader's clock, a little after the last transformed batch.
+	return &eventsv1.CycleEnd{ConfigurationId: cfgID, CycleId: id, FinishedAt: timestamppb.New(time.Now().Add(time.Millisecond)),
+		Mode: eventsv1.CycleMode_CYCLE_MODE_DELTA}
+}
+
+// TestDeletionGuardKeepsEveryDeprovision: before the cycle end nothing
+// deprovisioning is published, whatever the count.
+func TestDeletionGuardKeepsEveryDeprovision(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil, thresholdTwo)
+	f := newFixture(t, nil, threshold(2))
 	b := batch(3, contractors(f)...)
 	res, err := f.tr.Process(ctxT(t), b)
 	require.NoError(t, err)
-	require.Len(t, res.Intents.GetIntents(), 2, "the first two deprovisions pass")
-	require.Len(t, res.Held, 3)
+	require.Empty(t, res.Intents.GetIntents(), "every deprovision waits for the cycle end")
+	require.Len(t, res.Pending, 5)
+	require.Empty(t, res.Held)
 	require.EqualValues(t, 5, res.Deprovisions)
-	for _, wi := range res.Held {
-		require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_DELETE, wi.GetAction())
-	}
 
-	// Redelivered: the same split, the count unchanged.
+	// Redelivered: the same answer, the count unchanged.
 	again, err := f.tr.Process(ctxT(t), b)
 	require.NoError(t, err)
 	require.EqualValues(t, 5, again.Deprovisions)
-	require.Equal(t, ids(res.Held), ids(again.Held))
-	require.Equal(t, ids(res.Intents.GetIntents()), ids(again.Intents.GetIntents()))
+	require.Equal(t, ids(res.Pending), ids(again.Pending))
+	require.Empty(t, again.Intents.GetIntents())
 	n, err := f.tr.HeldCount(ctxT(t), cfgID, cycle)
 	require.NoError(t, err)
-	require.Equal(t, 3, n)
+	require.Zero(t, n, "pending is not held: the scheduler must not pause yet")
 
 	// Another cycle counts from zero.
 	other := batch(3, user("u1", "department", "Contractors"))
 	other.CycleId = "c2"
 	res, err = f.tr.Process(ctxT(t), other)
 	require.NoError(t, err)
-	require.Empty(t, res.Held)
+	require.EqualValues(t, 1, res.Deprovisions)
 }
 
-func TestDeletionThresholdOff(t *testing.T) {
+func TestDeletionGuardBypassed(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil, func(r *spec.Rules) {
-		no := false
-		r.AccidentalDeletion.Enabled = &no
-		r.Assignments.Users = five
-	})
-	res, err := f.tr.Process(ctxT(t), batch(3, contractors(f)...))
-	require.NoError(t, err)
-	require.Len(t, res.Intents.GetIntents(), 5)
-	require.Empty(t, res.Held)
+	for _, c := range []struct {
+		name string
+		mut  func(*spec.Rules)
+		mode eventsv1.CycleMode
+	}{
+		{"threshold off", func(r *spec.Rules) {
+			no := false
+			r.AccidentalDeletion.Enabled = &no
+			r.Assignments.Users = five
+		}, eventsv1.CycleMode_CYCLE_MODE_DELTA},
+		{"on demand", threshold(2), eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, nil, c.mut)
+			b := batch(3, contractors(f)...)
+			b.Mode = c.mode
+			res, err := f.tr.Process(ctxT(t), b)
+			require.NoError(t, err)
+			require.Len(t, res.Intents.GetIntents(), 5)
+			require.Empty(t, res.Pending)
+			require.Empty(t, res.Held)
+		})
+	}
 }
 
-// TestDeletionThresholdSignalAndRelease runs the whole path: held intents
-// are not published, the log service gets DeletionThresholdExceeded
-// outcomes, and ReleaseHeld publishes them once.
-func TestDeletionThresholdSignalAndRelease(t *testing.T) {
+// TestDeletionThresholdPerCycle runs the whole path over NATS: a cycle
+// within the threshold publishes every deprovision at its end; one over
+// it publishes none and signals them held; a redelivered CycleEnd or batch
+// changes nothing; a force release publishes them all, once.
+func TestDeletionThresholdPerCycle(t *testing.T) {
 	t.Parallel()
-	f := newNATSFixture(t, thresholdTwo)
-	inputs := f.publishBatches(4, contractors(f.fixture)...)
-	stop := f.run(f.tr)
-	got := f.intentBatches(len(inputs))
-	require.Eventually(t, func() bool { return f.streamMsgs(natsx.StreamChanges) == 0 }, 10*time.Second, 20*time.Millisecond)
-	require.NoError(t, stop())
-	published := 0
-	for _, ib := range got {
-		published += len(ib.GetIntents())
-	}
-	require.Equal(t, 2, published)
-
-	var outcomes []*eventsv1.WriteOutcome
-	for _, r := range f.fetch(ctxT(t), natsx.StreamOutcomes, natsx.ConsumerSynclogOutcomes, 100) {
-		require.True(t, strings.HasSuffix(r.msgID, "/held"), r.msgID)
-		var ob eventsv1.OutcomeBatch
-		require.NoError(t, proto.Unmarshal(r.data, &ob))
-		outcomes = append(outcomes, ob.GetOutcomes()...)
-	}
-	require.Len(t, outcomes, 3)
-	for _, o := range outcomes {
-		require.False(t, o.GetSuccess())
-		require.Equal(t, transformer.CodeDeletionThresholdExceeded, o.GetError().GetCode())
-		require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_DELETE, o.GetAction())
-	}
-
-	n, err := f.tr.ReleaseHeld(ctxT(t), cfgID, cycle)
-	require.NoError(t, err)
-	require.Equal(t, 3, n)
-	var relIDs []string
-	require.Eventually(t, func() bool {
-		for k := range f.topo.IntentShards {
-			for _, r := range f.fetch(ctxT(t), natsx.StreamIntents, natsx.WriterConsumer(k), 100) {
-				require.True(t, strings.HasPrefix(r.msgID, cycle+"/held/"), r.msgID)
-				var ib eventsv1.IntentBatch
-				require.NoError(t, proto.Unmarshal(r.data, &ib))
-				relIDs = append(relIDs, ids(ib.GetIntents())...)
+	for _, c := range []struct {
+		name      string
+		threshold int
+		hold      bool
+	}{
+		{"count equals threshold", 5, false},
+		{"threshold plus one", 4, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newNATSFixture(t, threshold(c.threshold))
+			changes := contractors(f.fixture)
+			inputs := f.publishBatches(4, changes...)
+			redelivered := f.shardBatches(4, changes...)
+			stop := f.run(f.tr)
+			got := f.intentBatches(len(inputs))
+			for _, ib := range got {
+				require.Empty(t, ib.GetIntents(), "nothing deprovisions before the cycle end")
 			}
-		}
-		return len(relIDs) >= 3
-	}, 10*time.Second, 20*time.Millisecond)
-	var heldIDs []string
-	for _, o := range outcomes {
-		heldIDs = append(heldIDs, o.GetIntentId())
-	}
-	require.ElementsMatch(t, heldIDs, relIDs)
+			require.Eventually(t, func() bool { return f.streamMsgs(natsx.StreamChanges) == 0 }, 10*time.Second, 20*time.Millisecond)
 
-	n, err = f.tr.ReleaseHeld(ctxT(t), cfgID, cycle)
+			// The reader's CycleEnd, after the drain.
+			f.publishEnd(cycleEnd(cycle), cycle+"/end")
+			var released []string
+			var outcomes []*eventsv1.WriteOutcome
+			require.Eventually(t, func() bool {
+				released = append(released, f.takeIntents(cycle+"/release/")...)
+				outcomes = append(outcomes, f.takeHeldSignal()...)
+				return len(released)+len(outcomes) >= 5
+			}, 10*time.Second, 20*time.Millisecond)
+			require.NoError(t, stop())
+			heldKey := "xtsync:{" + cfgID + "}:cycle:" + cycle + ":held"
+			exists, err := f.rdb.Exists(ctxT(t), heldKey).Result()
+			require.NoError(t, err)
+			if !c.hold {
+				require.Len(t, released, 5)
+				require.Empty(t, outcomes)
+				require.Zero(t, exists, "no pause signal")
+			} else {
+				require.Empty(t, released, "the cycle deletes nothing")
+				require.Len(t, outcomes, 5)
+				for _, o := range outcomes {
+					require.False(t, o.GetSuccess())
+					require.Equal(t, transformer.CodeDeletionThresholdExceeded, o.GetError().GetCode())
+					require.Contains(t, o.GetError().GetMessage(), "5 deprovisions")
+					require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_DELETE, o.GetAction())
+					require.NotEmpty(t, o.GetLogJson())
+				}
+				require.EqualValues(t, 1, exists, "the scheduler's pause signal")
+			}
+
+			// Redelivered CycleEnd: the recorded decision, nothing new.
+			d, err := f.tr.DecideCycle(ctxT(t), cycleEnd(cycle))
+			require.NoError(t, err)
+			require.Equal(t, map[bool]string{false: "release", true: "hold"}[c.hold], d.Decision)
+			require.EqualValues(t, 5, d.Count)
+			require.Empty(t, f.takeIntents(""), "nothing published again")
+			require.Empty(t, f.takeHeldSignal(), "the signal deduplicated")
+
+			// Redelivered batches: the count and the decision stand.
+			var held, published int
+			for _, b := range redelivered {
+				res, err := f.tr.Process(ctxT(t), b)
+				require.NoError(t, err)
+				require.EqualValues(t, 5, res.Deprovisions)
+				require.Empty(t, res.Pending)
+				held += len(res.Held)
+				published += len(res.Intents.GetIntents())
+			}
+			if c.hold {
+				require.Equal(t, 5, held)
+				require.Zero(t, published)
+			} else {
+				require.Zero(t, held)
+				require.Equal(t, 5, published, "released: under the original msg ids, which JetStream drops")
+			}
+
+			// Force release (restart with force-deletes).
+			n, err := f.tr.ReleaseHeld(ctxT(t), cfgID, cycle)
+			require.NoError(t, err)
+			if !c.hold {
+				require.Zero(t, n)
+				return
+			}
+			require.Equal(t, 5, n)
+			var forced []string
+			require.Eventually(t, func() bool {
+				forced = append(forced, f.takeIntents(cycle+"/held/")...)
+				return len(forced) >= 5
+			}, 10*time.Second, 20*time.Millisecond)
+			var heldIDs []string
+			for _, o := range outcomes {
+				heldIDs = append(heldIDs, o.GetIntentId())
+			}
+			require.ElementsMatch(t, heldIDs, forced)
+			n, err = f.tr.ReleaseHeld(ctxT(t), cfgID, cycle)
+			require.NoError(t, err)
+			require.Zero(t, n, "released once")
+			require.Empty(t, f.takeIntents(""))
+			// A late batch of the released cycle holds nothing more.
+			late, err := f.tr.Process(ctxT(t), batch(9, user("u1", "department", "Contractors")))
+			require.NoError(t, err)
+			require.Empty(t, late.Held)
+			require.Empty(t, late.Pending)
+		})
+	}
+}
+
+// TestDeletionThresholdStoppedCycle: a cycle stopped before its end leaves
+// pending deprovisions; the next cycle end of the configuration counts and
+// decides them with its own.
+func TestDeletionThresholdStoppedCycle(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		threshold int
+		decision  string
+	}{
+		{"together within", 5, "release"},
+		{"together over", 4, "hold"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newNATSFixture(t, threshold(c.threshold))
+			changes := contractors(f.fixture)
+			stopped := batch(1, changes[:2]...)
+			stopped.CycleId = "c0"
+			_, err := f.tr.Process(ctxT(t), stopped)
+			require.NoError(t, err)
+			_, err = f.tr.Process(ctxT(t), batch(2, changes[2:]...))
+			require.NoError(t, err)
+
+			d, err := f.tr.DecideCycle(ctxT(t), cycleEnd(cycle))
+			require.NoError(t, err)
+			require.Equal(t, c.decision, d.Decision)
+			require.EqualValues(t, 5, d.Count)
+			require.Equal(t, []string{cycle, "c0"}, d.Cycles)
+			if c.decision == "release" {
+				require.Equal(t, 5, d.Released)
+				require.Len(t, f.takeIntents(cycle+"/release/"), 5)
+				return
+			}
+			require.Equal(t, 5, d.Held)
+			require.Len(t, f.takeHeldSignal(), 5)
+			n, err := f.tr.HeldCount(ctxT(t), cfgID, cycle)
+			require.NoError(t, err)
+			require.Equal(t, 5, n, "held under the ending cycle, which the scheduler pauses on")
+		})
+	}
+}
+
+// TestDeletionThresholdOnDemandEnd: an on-demand cycle end decides nothing.
+func TestDeletionThresholdOnDemandEnd(t *testing.T) {
+	t.Parallel()
+	f := newNATSFixture(t, threshold(2))
+	_, err := f.tr.Process(ctxT(t), batch(1, contractors(f.fixture)...))
 	require.NoError(t, err)
-	require.Zero(t, n, "released once")
-	// A late batch of the released cycle holds nothing more.
-	late := batch(9, user("u1", "department", "Contractors"))
-	res, err := f.tr.Process(ctxT(t), late)
+	end := cycleEnd("od1")
+	end.Mode = eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND
+	d, err := f.tr.DecideCycle(ctxT(t), end)
 	require.NoError(t, err)
-	require.Empty(t, res.Held)
+	require.Empty(t, d.Decision)
+	require.Empty(t, f.takeIntents(""))
 }
 
 func ids(wis []*eventsv1.WriteIntent) []string {
@@ -153,10 +285,14 @@ func ids(wis []*eventsv1.WriteIntent) []string {
 // batch (of the restart's new cycle) release the held deletions first.
 func TestForceDeletesApproval(t *testing.T) {
 	t.Parallel()
-	f := newNATSFixture(t, thresholdTwo)
+	f := newNATSFixture(t, threshold(2))
 	res, err := f.tr.Process(ctxT(t), batch(3, contractors(f.fixture)...))
 	require.NoError(t, err)
-	require.Len(t, res.Held, 3)
+	require.Len(t, res.Pending, 5)
+	d, err := f.tr.DecideCycle(ctxT(t), cycleEnd(cycle))
+	require.NoError(t, err)
+	require.Equal(t, "hold", d.Decision)
+	require.Len(t, f.takeHeldSignal(), 5)
 
 	key := "xtsync:{" + cfgID + "}:force-deletes"
 	require.NoError(t, f.rdb.Set(ctxT(t), key, cycle, 0).Err())
@@ -181,11 +317,51 @@ func TestForceDeletesApproval(t *testing.T) {
 				}
 			}
 		}
-		return len(released) >= 3
+		return len(released) >= 5
 	}, 10*time.Second, 20*time.Millisecond)
-	require.ElementsMatch(t, ids(res.Held), released)
+	require.ElementsMatch(t, ids(res.Pending), released)
 	require.NoError(t, stop())
 	n, err := f.rdb.Exists(ctxT(t), key).Result()
 	require.NoError(t, err)
 	require.Zero(t, n, "approval claimed")
+}
+
+// publishEnd publishes a CycleEnd like the reader.
+func (n *natsFixture) publishEnd(end *eventsv1.CycleEnd, msgID string) {
+	n.t.Helper()
+	subj, err := natsx.CycleSubject(end.GetConfigurationId(), natsx.CycleVerbEnd)
+	require.NoError(n.t, err)
+	p, err := natsx.NewPublisher(n.js, natsx.PublisherOptions{})
+	require.NoError(n.t, err)
+	require.NoError(n.t, p.Publish(ctxT(n.t), subj, end, msgID))
+	require.NoError(n.t, p.WaitAll(ctxT(n.t)))
+}
+
+// takeIntents takes what the writer shards hold and returns the intent ids
+// of messages whose id starts with prefix; any other message fails.
+func (n *natsFixture) takeIntents(prefix string) []string {
+	n.t.Helper()
+	var out []string
+	for k := range n.topo.IntentShards {
+		for _, r := range n.fetch(ctxT(n.t), natsx.StreamIntents, natsx.WriterConsumer(k), 100) {
+			require.True(n.t, strings.HasPrefix(r.msgID, prefix), r.msgID)
+			var ib eventsv1.IntentBatch
+			require.NoError(n.t, proto.Unmarshal(r.data, &ib))
+			out = append(out, ids(ib.GetIntents())...)
+		}
+	}
+	return out
+}
+
+// takeHeldSignal takes the outcomes the log service would get.
+func (n *natsFixture) takeHeldSignal() []*eventsv1.WriteOutcome {
+	n.t.Helper()
+	var out []*eventsv1.WriteOutcome
+	for _, r := range n.fetch(ctxT(n.t), natsx.StreamOutcomes, natsx.ConsumerSynclogOutcomes, 100) {
+		require.True(n.t, strings.HasPrefix(r.msgID, cycle+"/held/"), r.msgID)
+		var ob eventsv1.OutcomeBatch
+		require.NoError(n.t, proto.Unmarshal(r.data, &ob))
+		out = append(out, ob.GetOutcomes()...)
+	}
+	return out
 }

@@ -127,13 +127,15 @@ func batch(page int64, changes ...*eventsv1.SourceChange) *eventsv1.SourceChange
 	return &eventsv1.SourceChangeBatch{ConfigurationId: cfgID, CycleId: cycle, Page: page, Changes: changes}
 }
 
-// one transforms a batch of one change and returns its intent.
+// one transforms a batch of one change and returns its intent, published
+// or kept for the cycle end (deprovisions, under the default threshold).
 func (f *fixture) one(ch *eventsv1.SourceChange) *eventsv1.WriteIntent {
 	f.t.Helper()
-	out, err := f.tr.Transform(ctxT(f.t), batch(1, ch))
+	res, err := f.tr.Process(ctxT(f.t), batch(1, ch))
 	require.NoError(f.t, err)
-	require.Len(f.t, out.GetIntents(), 1)
-	return out.GetIntents()[0]
+	all := append(append(res.Intents.GetIntents(), res.Pending...), res.Held...)
+	require.Len(f.t, all, 1)
+	return all[0]
 }
 
 // provision creates ch's object and persists the entry the writer would

@@ -55,25 +55,37 @@ func newNATSFixture(t testing.TB, mut ...func(*spec.Rules)) *natsFixture {
 	return &natsFixture{fixture: f, js: js, topo: topo}
 }
 
-// publishBatches splits changes by shard like the reader and publishes one
-// SourceChangeBatch per shard with msg id "<cycle>/users/<page>/<shard>".
-func (n *natsFixture) publishBatches(page int64, changes ...*eventsv1.SourceChange) []string {
-	n.t.Helper()
-	ctx := ctxT(n.t)
-	p, err := natsx.NewPublisher(n.js, natsx.PublisherOptions{})
-	require.NoError(n.t, err)
+// shardBatches splits changes by shard like the reader.
+func (n *natsFixture) shardBatches(page int64, changes ...*eventsv1.SourceChange) []*eventsv1.SourceChangeBatch {
 	byShard := map[int][]*eventsv1.SourceChange{}
 	for _, ch := range changes {
 		k := natsx.ShardOf(ch.GetObject().GetObjectId(), n.topo.ChangeShards)
 		byShard[k] = append(byShard[k], ch)
 	}
+	var out []*eventsv1.SourceChangeBatch
+	for k := range n.topo.ChangeShards {
+		if chs := byShard[k]; len(chs) > 0 {
+			b := batch(page, chs...)
+			b.Shard = int32(k)
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// publishBatches publishes shardBatches with msg ids
+// "<cycle>/users/<page>/<shard>".
+func (n *natsFixture) publishBatches(page int64, changes ...*eventsv1.SourceChange) []string {
+	n.t.Helper()
+	ctx := ctxT(n.t)
+	p, err := natsx.NewPublisher(n.js, natsx.PublisherOptions{})
+	require.NoError(n.t, err)
 	var ids []string
-	for k, chs := range byShard {
-		b := batch(page, chs...)
-		b.Shard = int32(k)
+	for _, b := range n.shardBatches(page, changes...) {
+		chs := b.GetChanges()
 		subj, err := natsx.ChangeSubject(cfgID, chs[0].GetObject().GetObjectId(), n.topo.ChangeShards)
 		require.NoError(n.t, err)
-		id := cycle + "/users/" + itoa(page) + "/" + itoa(int64(k))
+		id := cycle + "/users/" + itoa(page) + "/" + itoa(int64(b.GetShard()))
 		require.NoError(n.t, p.Publish(ctx, subj, b, id))
 		ids = append(ids, id)
 	}

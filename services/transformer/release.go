@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,31 +18,41 @@ import (
 )
 
 // publishHeldSignal tells the log service (and, through it, the scheduler
-// that pauses the job) that deprovisions were held: an OutcomeBatch on
-// xtsync.outcomes.<cfg> with one failed WriteOutcome per held intent,
-// error code DeletionThresholdExceeded. Message id "<input id>/held".
+// that pauses the job) that deprovisions of a late batch were held: an
+// OutcomeBatch on xtsync.outcomes.<cfg> with one failed WriteOutcome per
+// held intent, error code DeletionThresholdExceeded. Message id
+// "<input id>/held".
 func (t *Transformer) publishHeldSignal(ctx context.Context, p *natsx.Publisher, res *Result, msgID string) error {
 	out := res.Intents
 	subj, err := natsx.OutcomeSubject(out.GetConfigurationId())
 	if err != nil {
 		return natsx.Permanent(err)
 	}
-	msg := fmt.Sprintf("%d deprovisions in cycle %s exceed the accidental-deletion threshold of %d; held until the job is restarted with force-deletes",
-		res.Deprovisions, out.GetCycleId(), res.Threshold)
-	ob := &eventsv1.OutcomeBatch{ConfigurationId: out.GetConfigurationId(), CycleId: out.GetCycleId()}
-	now := timestamppb.New(t.deps.Now())
-	for _, wi := range res.Held {
-		ob.Outcomes = append(ob.Outcomes, &eventsv1.WriteOutcome{
-			IntentId: wi.GetIntentId(), ConfigurationId: wi.GetConfigurationId(), CycleId: wi.GetCycleId(),
-			Source: wi.GetSource(), TargetObjectId: wi.GetTargetObjectId(), Action: wi.GetAction(),
-			Error:      &commonv1.ErrorDetail{Code: CodeDeletionThresholdExceeded, Message: msg},
-			FinishedAt: now,
-		})
-	}
+	ob := t.heldOutcomes(out.GetConfigurationId(), out.GetCycleId(), res.Held, heldMessage(res.Deprovisions, out.GetCycleId(), res.Threshold))
 	if err := p.Publish(ctx, subj, ob, msgID+"/held"); err != nil {
 		return fmt.Errorf("publish held signal of %s: %w", msgID, err)
 	}
 	return nil
+}
+
+func heldMessage(count int64, cycle string, threshold int) string {
+	return fmt.Sprintf("%d deprovisions in cycle %s exceed the accidental-deletion threshold of %d; nothing was deleted; held until the job is restarted with force-deletes",
+		count, cycle, threshold)
+}
+
+// heldOutcomes renders held intents as the failed outcomes of the signal.
+func (t *Transformer) heldOutcomes(cfg, cycle string, held []*eventsv1.WriteIntent, msg string) *eventsv1.OutcomeBatch {
+	ob := &eventsv1.OutcomeBatch{ConfigurationId: cfg, CycleId: cycle}
+	now := timestamppb.New(t.deps.Now())
+	for _, wi := range held {
+		ob.Outcomes = append(ob.Outcomes, &eventsv1.WriteOutcome{
+			IntentId: wi.GetIntentId(), ConfigurationId: wi.GetConfigurationId(), CycleId: wi.GetCycleId(),
+			Source: wi.GetSource(), TargetObjectId: wi.GetTargetObjectId(), Action: wi.GetAction(),
+			Error:      &commonv1.ErrorDetail{Code: CodeDeletionThresholdExceeded, Message: msg},
+			FinishedAt: now, LogJson: wi.GetLogJson(),
+		})
+	}
+	return ob
 }
 
 // HeldCount returns how many deprovisions a cycle holds.
@@ -50,12 +61,13 @@ func (t *Transformer) HeldCount(ctx context.Context, configurationID, cycleID st
 	return len(held), err
 }
 
-// ReleaseHeld publishes the deprovisioning intents held for a cycle (the
-// admin allowed the deletions: restart with force-deletes) and returns how
-// many. It first marks the cycle forced so batches still in flight hold
-// nothing more. Message ids "<cycle>/held/<shard>/<n>" over intents sorted
-// by id make a retried release deduplicate; the held list is dropped only
-// after JetStream stored every message.
+// ReleaseHeld publishes the deprovisioning intents held (or still
+// pending) for a cycle: the admin allowed the deletions (restart with
+// force-deletes). It returns how many. It first marks the cycle forced so
+// batches still in flight and the cycle's end hold nothing more. Message
+// ids "<cycle>/held/<shard>/<n>" over intents sorted by id make a retried
+// release deduplicate; the lists are dropped only after JetStream stored
+// every message.
 func (t *Transformer) ReleaseHeld(ctx context.Context, configurationID, cycleID string) (int, error) {
 	if t.deps.JetStream == nil {
 		return 0, errors.New("transformer: release needs JetStream")
@@ -68,39 +80,18 @@ func (t *Transformer) ReleaseHeld(ctx context.Context, configurationID, cycleID 
 		return 0, err
 	}
 	held, err := t.guard.Held(ctx, configurationID, cycleID)
-	if err != nil || len(held) == 0 {
+	if err != nil {
 		return 0, err
 	}
-	slices.SortFunc(held, func(a, b *eventsv1.WriteIntent) int { return strings.Compare(a.GetIntentId(), b.GetIntentId()) })
-	byShard := map[int][]*eventsv1.WriteIntent{}
-	for _, wi := range held {
-		k := natsx.ShardOf(wi.GetSource().GetObjectId(), t.cfg.IntentShards)
-		byShard[k] = append(byShard[k], wi)
-	}
-	n := 0 // message number: ids stay unique across shards and parts
-	p, err := natsx.NewPublisher(t.deps.JetStream, natsx.PublisherOptions{MeterProvider: t.deps.MeterProvider})
+	pending, err := t.guard.Pending(ctx, configurationID, cycleID)
 	if err != nil {
-		return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
+		return 0, err
 	}
-	tmpl := &eventsv1.IntentBatch{ConfigurationId: configurationID, CycleId: cycleID, TargetTenantId: comp.TargetTenantID}
-	for k, intents := range byShard {
-		subj, err := natsx.IntentSubject(comp.TargetTenantID, configurationID, intents[0].GetSource().GetObjectId(), t.cfg.IntentShards)
-		if err != nil {
-			return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
-		}
-		for len(intents) > 0 {
-			chunk := intents[:min(t.cfg.ReleaseBatch, len(intents))]
-			intents = intents[len(chunk):]
-			for _, ib := range t.split(tmpl, int32(k), chunk) {
-				id := cycleID + "/held/" + strconv.Itoa(k) + "/" + strconv.Itoa(n)
-				n++
-				if err := p.Publish(ctx, subj, ib, id); err != nil {
-					return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
-				}
-			}
-		}
+	held = append(held, pending...)
+	if len(held) == 0 {
+		return 0, nil
 	}
-	if err := p.WaitAll(ctx); err != nil {
+	if err := t.publishDeprovisions(ctx, comp.TargetTenantID, configurationID, cycleID, cycleID+"/held/", held); err != nil {
 		return 0, fmt.Errorf("release held of %s: %w", cycleID, err)
 	}
 	if err := t.guard.Forget(ctx, configurationID, cycleID); err != nil {
@@ -108,6 +99,47 @@ func (t *Transformer) ReleaseHeld(ctx context.Context, configurationID, cycleID 
 	}
 	t.log.InfoContext(ctx, "held deprovisions released", keyConfiguration, configurationID, keyCycle, cycleID, "count", len(held))
 	return len(held), nil
+}
+
+// publishDeprovisions publishes intents to their writer shards and waits
+// until JetStream stored them all. Message ids are prefix + "<shard>/<n>"
+// over the intents sorted by id, so the same list published again
+// deduplicates.
+func (t *Transformer) publishDeprovisions(ctx context.Context, tenant, cfg, cycle, prefix string, intents []*eventsv1.WriteIntent) error {
+	intents = slices.Clone(intents)
+	slices.SortFunc(intents, func(a, b *eventsv1.WriteIntent) int { return strings.Compare(a.GetIntentId(), b.GetIntentId()) })
+	intents = slices.CompactFunc(intents, func(a, b *eventsv1.WriteIntent) bool { return a.GetIntentId() == b.GetIntentId() })
+	byShard := map[int][]*eventsv1.WriteIntent{}
+	for _, wi := range intents {
+		k := natsx.ShardOf(wi.GetSource().GetObjectId(), t.cfg.IntentShards)
+		byShard[k] = append(byShard[k], wi)
+	}
+	shards := slices.Sorted(maps.Keys(byShard))
+	p, err := natsx.NewPublisher(t.deps.JetStream, natsx.PublisherOptions{MeterProvider: t.deps.MeterProvider})
+	if err != nil {
+		return err
+	}
+	tmpl := &eventsv1.IntentBatch{ConfigurationId: cfg, CycleId: cycle, TargetTenantId: tenant}
+	n := 0 // message number: ids stay unique across shards and parts
+	for _, k := range shards {
+		list := byShard[k]
+		subj, err := natsx.IntentSubject(tenant, cfg, list[0].GetSource().GetObjectId(), t.cfg.IntentShards)
+		if err != nil {
+			return natsx.Permanent(err)
+		}
+		for len(list) > 0 {
+			chunk := list[:min(t.cfg.ReleaseBatch, len(list))]
+			list = list[len(chunk):]
+			for _, ib := range t.split(tmpl, int32(k), chunk) {
+				id := prefix + strconv.Itoa(k) + "/" + strconv.Itoa(n)
+				n++
+				if err := p.Publish(ctx, subj, ib, id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return p.WaitAll(ctx)
 }
 
 // forceDeletesKey is where the scheduler records an admin's approval of

@@ -35,6 +35,10 @@ func (t *Transformer) Run(ctx context.Context) error {
 		}
 		pool <- p
 	}
+	ends, err := js.Consumer(ctx, natsx.StreamCycles, natsx.ConsumerTransformerCycles)
+	if err != nil {
+		return fmt.Errorf("transformer: consumer of cycle ends: %w", err)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -62,6 +66,20 @@ func (t *Transformer) Run(ctx context.Context) error {
 			}
 		})
 	}
+	// Cycle ends: the per-cycle accidental-deletion decision. One at a
+	// time per replica; the decision is idempotent if two replicas see one.
+	wg.Go(func() {
+		err := natsx.Consume(runCtx, ends, t.cycleEndHandler(), natsx.ConsumeOptions{
+			Batch: 1, Concurrency: 1, DrainTimeout: t.cfg.DrainTimeout,
+			JetStream: js, Logger: t.log, TracerProvider: t.deps.TracerProvider, MeterProvider: t.deps.MeterProvider,
+		})
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, fmt.Errorf("cycle ends: %w", err))
+			mu.Unlock()
+			cancel()
+		}
+	})
 	t.log.InfoContext(ctx, "transformer running", "shards", len(shards))
 	wg.Wait()
 	return errors.Join(errs...)

@@ -22,8 +22,12 @@ type Result struct {
 	// Intents go to the writers: every decision, Skip and Fail included,
 	// minus the held deprovisions.
 	Intents *eventsv1.IntentBatch
-	// Held are deprovisioning intents past the cycle's deletion threshold,
-	// kept in Redis until ReleaseHeld.
+	// Pending are deprovisioning intents kept in Redis until the cycle end
+	// decides them (DecideCycle): published if the cycle's count stays
+	// within the threshold, held otherwise.
+	Pending []*eventsv1.WriteIntent
+	// Held are deprovisioning intents of a cycle already decided over the
+	// threshold (a late or redelivered batch), kept until ReleaseHeld.
 	Held []*eventsv1.WriteIntent
 	// Deprovisions is the cycle's deprovision count after this batch (0
 	// when the threshold is off).
@@ -131,7 +135,9 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		return nil, err
 	}
 	res := &Result{Intents: out, Threshold: comp.DeletionThreshold}
-	if comp.DeletionThreshold > 0 && len(deprov) > 0 {
+	// On-demand cycles provision a handful of objects an admin chose: no
+	// threshold, as in Entra.
+	if comp.DeletionThreshold > 0 && len(deprov) > 0 && b.GetMode() != eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND {
 		if err := t.hold(ctx, res, deprov); err != nil {
 			return nil, err
 		}
@@ -145,9 +151,9 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	for a, n := range byAction {
 		span.SetAttributes(attribute.Int64("xtsync.intents."+strings.ToLower(strings.TrimPrefix(a, "WRITE_ACTION_")), n))
 	}
-	span.SetAttributes(attribute.Int("xtsync.intents.held", len(res.Held)))
+	span.SetAttributes(attribute.Int("xtsync.intents.held", len(res.Held)), attribute.Int("xtsync.intents.pending", len(res.Pending)))
 	t.log.DebugContext(ctx, "batch transformed", keyConfiguration, cfgID, keyCycle, cycle, keyPage, b.GetPage(),
-		keyShard, b.GetShard(), keyObjects, len(b.GetChanges()), "held", len(res.Held))
+		keyShard, b.GetShard(), keyObjects, len(b.GetChanges()), "pending", len(res.Pending), "held", len(res.Held))
 	return res, nil
 }
 
@@ -195,20 +201,25 @@ func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, a
 }
 
 // hold runs the deletion guard over the batch's deprovisioning intents and
-// moves the held ones out of the batch.
+// moves the pending and held ones out of the batch.
 func (t *Transformer) hold(ctx context.Context, res *Result, deprov []*eventsv1.WriteIntent) error {
 	out := res.Intents
-	held, count, err := t.guard.Admit(ctx, out.GetConfigurationId(), out.GetCycleId(), res.Threshold, deprov)
+	flags, count, err := t.guard.Admit(ctx, out.GetConfigurationId(), out.GetCycleId(), deprov)
 	if err != nil {
 		return err
 	}
 	res.Deprovisions = count
 	drop := map[*eventsv1.WriteIntent]bool{}
-	for i, h := range held {
-		if h {
-			drop[deprov[i]] = true
+	for i, f := range flags {
+		switch f {
+		case admitPending:
+			res.Pending = append(res.Pending, deprov[i])
+		case admitHeld:
 			res.Held = append(res.Held, deprov[i])
+		default:
+			continue
 		}
+		drop[deprov[i]] = true
 	}
 	if len(drop) == 0 {
 		return nil
@@ -220,8 +231,10 @@ func (t *Transformer) hold(ctx context.Context, res *Result, deprov []*eventsv1.
 		}
 	}
 	out.Intents = kept
-	t.m.held.Add(ctx, int64(len(res.Held)))
-	t.log.WarnContext(ctx, "deletion threshold exceeded: deprovisions held", keyConfiguration, out.GetConfigurationId(),
-		keyCycle, out.GetCycleId(), "held", len(res.Held), "count", count, "threshold", res.Threshold)
+	if len(res.Held) > 0 {
+		t.m.held.Add(ctx, int64(len(res.Held)))
+		t.log.WarnContext(ctx, "deletion threshold exceeded: deprovisions held", keyConfiguration, out.GetConfigurationId(),
+			keyCycle, out.GetCycleId(), "held", len(res.Held), "count", count, "threshold", res.Threshold)
+	}
 	return nil
 }
