@@ -12,18 +12,19 @@ import (
 
 // waitDrained blocks until XTSYNC_CHANGES holds no message of this
 // configuration. The stream is a work queue, so an acknowledged change is
-// deleted: an empty backlog means the transformers applied every group
-// change published so far. A stop or shutdown ends the wait.
-func (c *cycle) waitDrained(ctx context.Context) error {
+// deleted: an empty backlog means the transformers applied every change
+// published so far. A stop or shutdown ends the wait. what names the
+// barrier in errors and logs.
+func (c *cycle) waitDrained(ctx context.Context, what string) error {
 	stream, err := c.r.deps.JetStream.Stream(ctx, natsx.StreamChanges)
 	if err != nil {
-		return fmt.Errorf("groups barrier: %w", err)
+		return fmt.Errorf("%s barrier: %w", what, err)
 	}
 	filter := "xtsync.changes." + c.start.GetConfigurationId() + ".*"
 	for {
 		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(filter))
 		if err != nil {
-			return fmt.Errorf("groups barrier: stream info: %w", err)
+			return fmt.Errorf("%s barrier: stream info: %w", what, err)
 		}
 		var backlog uint64
 		for _, n := range info.State.Subjects {
@@ -32,7 +33,7 @@ func (c *cycle) waitDrained(ctx context.Context) error {
 		if backlog == 0 {
 			return nil
 		}
-		c.log.Debug("waiting for the transformers to apply the groups", "backlog", backlog)
+		c.log.Debug("waiting for the transformers", "barrier", what, "backlog", backlog)
 		t := time.NewTimer(c.r.cfg.BarrierPoll)
 		select {
 		case <-ctx.Done():

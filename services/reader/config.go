@@ -40,7 +40,13 @@ type Config struct {
 	// reads users: a user's assignment scope ("direct member of an assigned
 	// group") is known from its groups' changes, and shards run in parallel.
 	GroupsBarrier bool `yaml:"groups_barrier"`
-	// BarrierPoll is how often the barrier asks JetStream for the backlog.
+	// EndBarrier makes a cycle (on-demand excepted) wait, before its
+	// CycleEnd, until the transformers consumed every change of the
+	// configuration: the transformer decides the cycle's accidental-deletion
+	// threshold on CycleEnd and must have counted every deprovision by then.
+	// Turn off only without a deletion threshold.
+	EndBarrier bool `yaml:"end_barrier"`
+	// BarrierPoll is how often the barriers ask JetStream for the backlog.
 	BarrierPoll time.Duration `yaml:"barrier_poll"`
 	// InProgress is how often a running cycle extends its CycleStart's ack
 	// deadline; it must be shorter than the cycles consumer's AckWait.
@@ -61,6 +67,7 @@ func DefaultConfig() Config {
 		MaxCycles:         4,
 		MemberConcurrency: 8,
 		GroupsBarrier:     true,
+		EndBarrier:        true,
 		BarrierPoll:       250 * time.Millisecond,
 		InProgress:        10 * time.Second,
 		DrainTimeout:      30 * time.Second,
@@ -107,7 +114,8 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.IntVar(&c.MaxCycles, prefix+"max-cycles", d.MaxCycles, "Configurations read at once by this process.")
 	f.IntVar(&c.MemberConcurrency, prefix+"member-concurrency", d.MemberConcurrency, "Parallel group member listings per page.")
 	f.BoolVar(&c.GroupsBarrier, prefix+"groups-barrier", d.GroupsBarrier, "Wait for the transformers to consume a cycle's groups before reading its users.")
-	f.DurationVar(&c.BarrierPoll, prefix+"barrier-poll", d.BarrierPoll, "How often the groups barrier checks the changes backlog.")
+	f.BoolVar(&c.EndBarrier, prefix+"end-barrier", d.EndBarrier, "Wait for the transformers to consume a cycle's changes before its CycleEnd (the deletion threshold needs it).")
+	f.DurationVar(&c.BarrierPoll, prefix+"barrier-poll", d.BarrierPoll, "How often the barriers check the changes backlog.")
 	f.DurationVar(&c.InProgress, prefix+"in-progress", d.InProgress, "How often a running cycle extends its start command's ack deadline.")
 	f.DurationVar(&c.DrainTimeout, prefix+"drain-timeout", d.DrainTimeout, "Wait for running cycles at shutdown.")
 }

@@ -36,6 +36,7 @@ type cycle struct {
 	start *eventsv1.CycleStart
 	src   graph.Source
 	pp    *pagePublisher
+	mode  eventsv1.CycleMode
 	f     changeFactory
 	log   *slog.Logger
 }
@@ -118,9 +119,9 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	if err != nil {
 		return fmt.Errorf("new publisher: %w", err)
 	}
-	c.src = src
+	c.src, c.mode = src, mode
 	c.pp = &pagePublisher{pub: pub, shards: c.r.cfg.Shards, maxBytes: c.r.cfg.MaxBatchBytes,
-		cfgID: cfgID, cycleID: c.start.GetCycleId(), m: c.r.m}
+		cfgID: cfgID, cycleID: c.start.GetCycleId(), mode: mode, m: c.r.m}
 	c.f = changeFactory{cfgID: cfgID, cycleID: c.start.GetCycleId(), tenantID: src.TenantID(),
 		observed: timestamppb.Now()}
 
@@ -141,7 +142,7 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 		return err
 	}
 	if c.r.cfg.GroupsBarrier {
-		if err := c.waitDrained(ctx); err != nil {
+		if err := c.waitDrained(ctx, "groups"); err != nil {
 			return err
 		}
 	}
@@ -168,10 +169,17 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	return nil
 }
 
-// end publishes CycleEnd once every change of the cycle is acknowledged.
+// end publishes CycleEnd once every change of the cycle is stored and
+// (EndBarrier) consumed by the transformers: the transformer decides the
+// deletion threshold on it. On-demand cycles have no threshold to wait for.
 func (c *cycle) end(ctx context.Context) error {
 	if err := c.pp.waitAll(ctx); err != nil {
 		return err
+	}
+	if c.r.cfg.EndBarrier && c.mode != eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND {
+		if err := c.waitDrained(ctx, "end"); err != nil {
+			return err
+		}
 	}
 	subject, err := natsx.CycleSubject(c.start.GetConfigurationId(), natsx.CycleVerbEnd)
 	if err != nil {
@@ -182,6 +190,7 @@ func (c *cycle) end(ctx context.Context) error {
 		CycleId:          c.start.GetCycleId(),
 		ChangesPublished: c.pp.published,
 		FinishedAt:       timestamppb.Now(),
+		Mode:             c.mode,
 	}
 	if err := c.pp.pub.Publish(ctx, subject, msg, c.start.GetCycleId()+"/end"); err != nil {
 		return fmt.Errorf("publish cycle end: %w", err)

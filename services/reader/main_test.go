@@ -112,7 +112,8 @@ func newEnv(t *testing.T, o envOpts) *env {
 	e.cfg.Shards = e.topo.ChangeShards
 	e.cfg.PageSize = o.pageSize
 	e.cfg.InProgress = time.Second
-	e.cfg.GroupsBarrier = false // no transformer runs here; TestGroupsBarrier drains
+	// No transformer runs here; TestGroupsBarrier and TestEndBarrier drain.
+	e.cfg.GroupsBarrier, e.cfg.EndBarrier = false, false
 	e.reader = e.newReader()
 	return e
 }

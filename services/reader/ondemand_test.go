@@ -15,6 +15,9 @@ import (
 func TestOnDemand(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{users: 50, groups: 3, pageSize: 100})
+	// No threshold on demand: the end does not wait for a transformer.
+	e.cfg.EndBarrier = true
+	e.reader = e.newReader()
 	users, groups := e.tenant.UserIDs(), e.tenant.GroupIDs()
 	require.NoError(t, e.client.DeleteUser(ctxT(t), users[2]))
 	user := func(id string) *commonv1.ObjectRef {
@@ -52,6 +55,7 @@ func TestOnDemand(t *testing.T) {
 		ends := e.cycleEnds()
 		require.Len(t, ends, 1, tc.name)
 		require.EqualValues(t, 2, ends[0].GetChangesPublished(), tc.name)
+		require.Equal(t, eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND, ends[0].GetMode(), tc.name)
 	}
 	for _, typ := range []redisx.ObjectType{redisx.Users, redisx.Groups} {
 		_, err := e.wm.Get(ctxT(t), testCfg, typ)

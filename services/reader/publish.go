@@ -23,6 +23,7 @@ type pagePublisher struct {
 	maxBytes int
 	cfgID    string
 	cycleID  string
+	mode     eventsv1.CycleMode
 	m        *metrics
 	// published counts SourceChanges handed to JetStream in this run; it is
 	// what CycleEnd reports once WaitAll confirmed them.
@@ -93,6 +94,7 @@ func (p *pagePublisher) send(ctx context.Context, typ string, page int64, shard,
 		Shard:           int32(shard),
 		Changes:         changes,
 		Page:            page,
+		Mode:            p.mode,
 	}
 	id := batchMsgID(p.cycleID, typ, page, shard, part)
 	// One order key per configuration and shard: a shard consumer applies
