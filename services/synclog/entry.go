@@ -1,6 +1,7 @@
 package synclog
 
 import (
+	"encoding/json"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/rules"
+	"github.com/xtsync/xtsync/pkg/rules/decide"
 )
 
 // CodeDeletionThresholdExceeded is the code of the failed outcomes the
@@ -84,7 +86,76 @@ func toEntry(o *eventsv1.WriteOutcome, traceID string, now time.Time) *eventsv1.
 		ModifiedProperties: modified(o.GetChanges()),
 		Timestamp:          ts,
 		TraceId:            traceID,
+		StepsJson:          stepsJSON(o),
 	}
+}
+
+// stepsJSON is the entry's provisioning steps: the transformer's (the
+// intent's log_json, carried by the outcome) plus the export step this
+// outcome is the result of. "" without log_json, or when it is not a
+// decide.Log: a log entry is never refused for its steps.
+func stepsJSON(o *eventsv1.WriteOutcome) string {
+	if o.GetLogJson() == "" {
+		return ""
+	}
+	var l decide.Log
+	if err := json.Unmarshal([]byte(o.GetLogJson()), &l); err != nil {
+		return ""
+	}
+	if st, ok := exportStep(o); ok {
+		l.Steps = append(l.Steps, st)
+	}
+	if l.Steps == nil {
+		l.Steps = []decide.Step{}
+	}
+	out, err := json.Marshal(l.Steps)
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// exportStep renders the writer's result (or the held signal) as Entra's
+// EntryExport step. Skip and Fail were decided before writing: the
+// transformer's steps already end with the reason.
+func exportStep(o *eventsv1.WriteOutcome) (decide.Step, bool) {
+	switch o.GetAction() {
+	case eventsv1.WriteAction_WRITE_ACTION_SKIP, eventsv1.WriteAction_WRITE_ACTION_FAIL, eventsv1.WriteAction_WRITE_ACTION_UNSPECIFIED:
+		return decide.Step{}, false
+	}
+	st := decide.Step{Type: decide.StepExport, Name: "EntryExport"}
+	action := actionName(o.GetAction())
+	e := o.GetError()
+	switch statusOf(o) {
+	case eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SUCCESS:
+		st.Status = decide.StatusSuccess
+		st.Description = action + " in the target tenant succeeded"
+		if id := o.GetTargetObjectId(); id != "" {
+			st.Description += " (target object " + id + ")"
+		}
+	case eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SKIPPED:
+		st.Status = decide.StatusSkipped
+		st.Description = action + " not applied: " + e.GetCode()
+		if e.GetMessage() != "" {
+			st.Description += ": " + e.GetMessage()
+		}
+	default:
+		st.Status = decide.StatusFailure
+		st.Description = action + " in the target tenant failed: " + e.GetCode()
+		if e.GetMessage() != "" {
+			st.Description += ": " + e.GetMessage()
+		}
+	}
+	if e.GetCode() != "" {
+		st.Details = map[string]string{"errorCode": e.GetCode()}
+	}
+	if n := o.GetAttempts(); n > 1 {
+		if st.Details == nil {
+			st.Details = map[string]string{}
+		}
+		st.Details["attempts"] = strconv.Itoa(int(n))
+	}
+	return st, true
 }
 
 // actionName and statusName are the counter and metric labels: "Create",
