@@ -134,6 +134,7 @@ func (w *Writer) finish(ctx context.Context, batch *eventsv1.IntentBatch, tasks 
 		o := &eventsv1.WriteOutcome{
 			IntentId: in.GetIntentId(), ConfigurationId: cfgID, CycleId: in.GetCycleId(), Source: in.GetSource(),
 			TargetObjectId: t.targetID, Action: in.GetAction(), Success: true, Attempts: t.attempts, FinishedAt: now,
+			LogJson: in.GetLogJson(), // synclog appends the export step and logs the steps
 		}
 		switch {
 		case in.GetAction() == eventsv1.WriteAction_WRITE_ACTION_FAIL:
