@@ -184,6 +184,13 @@ func newConfigDeleteCmd(g *globalOpts) *cobra.Command {
 			return g.withClients(func(cl *clients) error {
 				ctx, cancel := g.call(cmd.Context())
 				defer cancel()
+				if etag == "" {
+					cur, err := cl.sched.GetConfiguration(ctx, &schedulerv1.GetConfigurationRequest{ConfigurationId: args[0]})
+					if err != nil {
+						return rpcErr("GetConfiguration", err)
+					}
+					etag = cur.GetConfiguration().GetEtag()
+				}
 				resp, err := cl.sched.DeleteConfiguration(ctx, &schedulerv1.DeleteConfigurationRequest{ConfigurationId: args[0], Etag: etag})
 				if err != nil {
 					return rpcErr("DeleteConfiguration", err)
@@ -192,7 +199,7 @@ func newConfigDeleteCmd(g *globalOpts) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&etag, "etag", "", "delete only if the configuration still has this etag")
+	cmd.Flags().StringVar(&etag, "etag", "", "delete only if the configuration still has this etag (default: the current one)")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
 )
 
@@ -239,54 +241,54 @@ func newAuditCmd(g *globalOpts) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list [ID]",
 		Short: "List audit entries (who did what, when, with what result), newest first",
-		Args:  cobra.MaximumNArgs(1),
+		Long: "Without ID, the entries of every configuration the token may see, merged newest first\n" +
+			"(the API lists one configuration at a time; a deleted configuration's entries need its ID).",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit <= 0 {
 				return fmt.Errorf("--limit: %d: must be positive", limit)
 			}
-			req := &synclogv1.ListAuditLogsRequest{}
-			if len(args) == 1 {
-				req.ConfigurationId = args[0]
-			}
 			now := time.Now()
-			var err error
-			if req.StartTime, err = parseWhen("--since", since, now); err != nil {
+			start, err := parseWhen("--since", since, now)
+			if err != nil {
 				return err
 			}
-			if req.EndTime, err = parseWhen("--until", until, now); err != nil {
+			end, err := parseWhen("--until", until, now)
+			if err != nil {
 				return err
 			}
 			return g.withClients(func(cl *clients) error {
-				out := cmd.OutOrStdout()
-				tw := newTab(out)
-				if !g.json() {
-					row(tw, "TIME", "ACTOR", "ACTION", "CONFIGURATION", "RESULT", "DETAILS")
+				ids := args
+				if len(ids) == 0 {
+					if ids, err = g.configIDs(cmd.Context(), cl); err != nil {
+						return err
+					}
 				}
-				n := 0
-				for n < limit {
-					req.PageSize = int32(min(limit-n, 1000))
-					ctx, cancel := g.call(cmd.Context())
-					resp, err := cl.logs.ListAuditLogs(ctx, req)
-					cancel()
+				var entries []*synclogv1.AuditEntry
+				for _, id := range ids {
+					es, err := g.audit(cmd.Context(), cl, &synclogv1.ListAuditLogsRequest{ConfigurationId: id, StartTime: start, EndTime: end}, limit)
 					if err != nil {
-						return rpcErr("ListAuditLogs", err)
+						return err
 					}
-					for _, e := range resp.GetEntries() {
-						if n == limit {
-							break
+					entries = append(entries, es...)
+				}
+				slices.SortStableFunc(entries, func(a, b *synclogv1.AuditEntry) int {
+					return b.GetTime().AsTime().Compare(a.GetTime().AsTime())
+				})
+				entries = entries[:min(len(entries), limit)]
+				out := cmd.OutOrStdout()
+				if g.json() {
+					for _, e := range entries {
+						if err := printJSON(out, e); err != nil {
+							return err
 						}
-						n++
-						if g.json() {
-							if err := printJSON(out, e); err != nil {
-								return err
-							}
-							continue
-						}
-						row(tw, fmtTime(e.GetTime().AsTime()), e.GetActor(), e.GetAction(), e.GetConfigurationId(), e.GetResult(), e.GetDetailsJson())
 					}
-					if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
-						break
-					}
+					return nil
+				}
+				tw := newTab(out)
+				row(tw, "TIME", "ACTOR", "ACTION", "CONFIGURATION", "RESULT", "DETAILS")
+				for _, e := range entries {
+					row(tw, fmtTime(e.GetTime().AsTime()), e.GetActor(), e.GetAction(), e.GetConfigurationId(), e.GetResult(), e.GetDetailsJson())
 				}
 				return tw.Flush()
 			})
@@ -297,4 +299,43 @@ func newAuditCmd(g *globalOpts) *cobra.Command {
 	list.Flags().IntVar(&limit, "limit", 100, "at most this many entries")
 	cmd.AddCommand(list)
 	return cmd
+}
+
+// audit reads up to limit entries of one configuration, page by page.
+func (g *globalOpts) audit(ctx context.Context, cl *clients, req *synclogv1.ListAuditLogsRequest, limit int) ([]*synclogv1.AuditEntry, error) {
+	var out []*synclogv1.AuditEntry
+	for len(out) < limit {
+		req.PageSize = int32(min(limit-len(out), 1000))
+		cctx, cancel := g.call(ctx)
+		resp, err := cl.logs.ListAuditLogs(cctx, req)
+		cancel()
+		if err != nil {
+			return nil, rpcErr("ListAuditLogs", err)
+		}
+		out = append(out, resp.GetEntries()...)
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+			break
+		}
+	}
+	return out[:min(len(out), limit)], nil
+}
+
+// configIDs lists every configuration the token may see.
+func (g *globalOpts) configIDs(ctx context.Context, cl *clients) ([]string, error) {
+	var ids []string
+	token := ""
+	for {
+		cctx, cancel := g.call(ctx)
+		resp, err := cl.sched.ListConfigurations(cctx, &schedulerv1.ListConfigurationsRequest{PageSize: 500, PageToken: token})
+		cancel()
+		if err != nil {
+			return nil, rpcErr("ListConfigurations", err)
+		}
+		for _, c := range resp.GetConfigurations() {
+			ids = append(ids, c.GetId())
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return ids, nil
+		}
+	}
 }

@@ -20,6 +20,12 @@ import (
 // Runner runs it and cancels it at stop.
 
 func (a *App) initScheduler(context.Context) (Service, error) {
+	// A query-only log service (never Run) lets ProvisionOnDemand return
+	// the outcomes, whichever process runs the log service.
+	logs, err := synclog.New(a.cfg.Synclog, a.synclogDeps())
+	if err != nil {
+		return nil, err
+	}
 	s, err := scheduler.New(a.cfg.Scheduler, scheduler.Deps{
 		Redis: a.rdb, JetStream: a.js,
 		Leases:          redisx.NewLeases(a.rdb),
@@ -28,6 +34,7 @@ func (a *App) initScheduler(context.Context) (Service, error) {
 		Escrows:         redisx.NewEscrows(a.rdb),
 		Connectors:      redisx.NewConnectors(a.rdb),
 		GraphHTTPClient: a.http,
+		Logs:            logs,
 		Logger:          a.log,
 	})
 	if err != nil {
@@ -67,20 +74,24 @@ func (a *App) initWriter(context.Context) (Service, error) {
 }
 
 func (a *App) initSynclog(context.Context) (Service, error) {
-	s, err := synclog.New(a.cfg.Synclog, synclog.Deps{
-		JetStream: a.js, Redis: a.rdb,
-		Escrows:     redisx.NewEscrows(a.rdb),
-		Quarantines: redisx.NewQuarantines(a.rdb, redisx.DefaultQuarantinePolicy),
-		Tenants:     a.configs,
-		Auth:        synclog.AuthorizerFunc(grpcx.Authorize),
-		Logger:      a.log,
-	})
+	s, err := synclog.New(a.cfg.Synclog, a.synclogDeps())
 	if err != nil {
 		return nil, err
 	}
 	synclogv1.RegisterSynclogServiceServer(a.grpc, s)
 	a.grpc.SetServing(synclogv1.SynclogService_ServiceDesc.ServiceName, true)
 	return a.servingWhile(synclogv1.SynclogService_ServiceDesc.ServiceName, s), nil
+}
+
+func (a *App) synclogDeps() synclog.Deps {
+	return synclog.Deps{
+		JetStream: a.js, Redis: a.rdb,
+		Escrows:     redisx.NewEscrows(a.rdb),
+		Quarantines: redisx.NewQuarantines(a.rdb, redisx.DefaultQuarantinePolicy),
+		Tenants:     a.configs,
+		Auth:        synclog.AuthorizerFunc(grpcx.Authorize),
+		Logger:      a.log,
+	}
 }
 
 // servingWhile reports the gRPC service NOT_SERVING as soon as its module
