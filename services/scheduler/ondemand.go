@@ -79,7 +79,7 @@ func onDemandResult(e *eventsv1.ProvisioningLogEntry) *schedulerv1.OnDemandResul
 	}
 	return &schedulerv1.OnDemandResult{
 		Object: e.GetSource(), Action: actionName(e.GetAction()), Status: status,
-		Error: e.GetError(), TargetObjectId: e.GetTargetObjectId(),
+		Error: e.GetError(), TargetObjectId: e.GetTargetObjectId(), StepsJson: e.GetStepsJson(),
 	}
 }
 

@@ -30,11 +30,16 @@ func (l *logStub) ListProvisioningLogs(_ context.Context, req *synclogv1.ListPro
 		ConfigurationId: f.GetConfigurationId(), CycleId: f.GetCycleId(),
 		Source:         &commonv1.ObjectRef{Type: commonv1.ObjectType_OBJECT_TYPE_USER, ObjectId: onDemandUser},
 		TargetObjectId: "t-1", Action: eventsv1.WriteAction_WRITE_ACTION_HARD_DELETE,
-		Status: eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SUCCESS,
+		Status:    eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SUCCESS,
+		StepsJson: onDemandSteps,
 	}}}, nil
 }
 
-const onDemandUser = "0a1b2c3d-0000-4000-8000-00000000000b"
+const (
+	onDemandUser  = "0a1b2c3d-0000-4000-8000-00000000000b"
+	onDemandSteps = `[{"provisioningStepType":"import","name":"EntryImport","status":"success","description":"retrieved User"},` +
+		`{"provisioningStepType":"export","name":"EntryExport","status":"success","description":"HardDelete in the target tenant succeeded"}]`
+)
 
 func TestProvisionOnDemandWaitsForTheLog(t *testing.T) {
 	t.Parallel()
@@ -51,5 +56,6 @@ func TestProvisionOnDemandWaitsForTheLog(t *testing.T) {
 	require.Equal(t, "success", r.GetStatus())
 	require.Equal(t, "t-1", r.GetTargetObjectId())
 	require.Equal(t, onDemandUser, r.GetObject().GetObjectId())
+	require.JSONEq(t, onDemandSteps, r.GetStepsJson(), "the log entry's steps")
 	require.GreaterOrEqual(t, stub.calls.Load(), int32(2))
 }
