@@ -41,8 +41,11 @@ func (c *cycle) revisit(ctx context.Context, users *round) error {
 		}
 		changes = append(changes, ch)
 	}
-	// Page number: the users round's claimed revision, unique to this run.
-	if err := c.pp.publish(ctx, "revisit", int64(users.wm.Rev), changes); err != nil {
+	// Page number: from the users round's claimed revision, unique to this
+	// run, and negative: the first users page has that revision as its
+	// number, and an object in both would get the same intent id (the log
+	// service would count one outcome and never complete the cycle).
+	if err := c.pp.publish(ctx, "revisit", -1-int64(users.wm.Rev), changes); err != nil {
 		return err
 	}
 	c.countObjects(ctx, "revisit", changes)
