@@ -88,6 +88,7 @@ func jsonLines[M any, P interface {
 // TestAPICommands drives the product through xtsyncctl only: configure,
 // run and watch a cycle, provision on demand, read the logs and the audit.
 func TestAPICommands(t *testing.T) {
+	t.Setenv("XTSYNC_TOKEN", "") // the "no token" case must send none
 	s := startServer(t, 30)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
