@@ -125,7 +125,9 @@ func TestAPICommands(t *testing.T) {
 			{name: "list as table", args: []string{"config", "list"},
 				want: []string{"ID", "NAME", "INTERVAL", id, "contoso to fabrikam (yaml)", "contoso to fabrikam (json)", "contoso.example"}},
 			{name: "list as json, one per line", args: []string{"config", "list", "-o", "json"}, check: func(t *testing.T, out string) {
-				cs := jsonLines[schedulerv1.Configuration](t, out)
+				pages := jsonLines[schedulerv1.ListConfigurationsResponse](t, out)
+				require.Len(t, pages, 1)
+				cs := pages[0].GetConfigurations()
 				require.Len(t, cs, 2)
 				for _, c := range cs {
 					require.Equal(t, sourceTenant, c.GetSource().GetTenantId())
@@ -237,7 +239,10 @@ func TestAPICommands(t *testing.T) {
 				}},
 			{name: "list skips as json", args: []string{"logs", "list", id, "--status", "skipped", "--since", "1h", "-o", "json"},
 				check: func(t *testing.T, out string) {
-					es := jsonLines[eventsv1.ProvisioningLogEntry](t, out)
+					var es []*eventsv1.ProvisioningLogEntry
+					for _, page := range jsonLines[synclogv1.ListProvisioningLogsResponse](t, out) {
+						es = append(es, page.GetEntries()...)
+					}
 					require.NotEmpty(t, es)
 					for _, e := range es {
 						require.Equal(t, eventsv1.ProvisioningStatus_PROVISIONING_STATUS_SKIPPED, e.GetStatus())
@@ -249,7 +254,9 @@ func TestAPICommands(t *testing.T) {
 				want: []string{"ACTOR", adminName, "CreateConfiguration", "StartJob", "UpdateConfiguration", "success"}},
 			{name: "audit as json", args: []string{"audit", "list", "--since", "1h", "-o", "json"}, check: func(t *testing.T, out string) {
 				var creates int
-				for _, e := range jsonLines[synclogv1.AuditEntry](t, out) {
+				resp := jsonLines[synclogv1.ListAuditLogsResponse](t, out)
+				require.Len(t, resp, 1, "one response merging every configuration")
+				for _, e := range resp[0].GetEntries() {
 					if e.GetAction() == "CreateConfiguration" && e.GetResult() == "success" {
 						require.Equal(t, adminName, e.GetActor())
 						creates++
@@ -273,8 +280,8 @@ func TestAPICommands(t *testing.T) {
 		require.Eventually(t, func() bool { return strings.Count(buf.String(), "\n") >= 5 }, time.Minute, 20*time.Millisecond)
 		stop()
 		require.NoError(t, <-done, "Ctrl-C ends a tail cleanly")
-		for _, e := range jsonLines[eventsv1.ProvisioningLogEntry](t, buf.String()) {
-			require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_CREATE, e.GetAction())
+		for _, m := range jsonLines[synclogv1.TailProvisioningLogsResponse](t, buf.String()) {
+			require.Equal(t, eventsv1.WriteAction_WRITE_ACTION_CREATE, m.GetEntry().GetAction())
 		}
 	})
 

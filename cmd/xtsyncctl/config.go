@@ -102,15 +102,12 @@ func newConfigListCmd(g *globalOpts) *cobra.Command {
 						return rpcErr("ListConfigurations", err)
 					}
 					if g.json() {
-						// One object per configuration, so jq and grep work line by line.
-						for _, c := range resp.GetConfigurations() {
-							if err := printJSON(out, c); err != nil {
-								return err
-							}
+						// The response, one line per page read.
+						if err := printJSON(out, resp); err != nil {
+							return err
 						}
-					}
-					for _, c := range resp.GetConfigurations() {
-						if !g.json() {
+					} else {
+						for _, c := range resp.GetConfigurations() {
 							row(tw, c.GetId(), c.GetDisplayName(), tenantName(c.GetSource().GetDomain(), c.GetSource().GetTenantId()),
 								tenantName(c.GetTarget().GetDomain(), c.GetTarget().GetTenantId()),
 								c.GetScheduleInterval().AsDuration().String(), fmtTime(c.GetUpdateTime().AsTime()))

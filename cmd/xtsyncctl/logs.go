@@ -130,18 +130,16 @@ func newLogsListCmd(g *globalOpts) *cobra.Command {
 					if err != nil {
 						return rpcErr("ListProvisioningLogs", err)
 					}
-					for _, e := range resp.GetEntries() {
-						if n == limit {
-							break
+					// Pages are asked no larger than what the limit leaves.
+					n += len(resp.GetEntries())
+					if g.json() {
+						if err := printJSON(out, resp); err != nil {
+							return err
 						}
-						n++
-						if g.json() {
-							if err := printJSON(out, e); err != nil {
-								return err
-							}
-							continue
+					} else {
+						for _, e := range resp.GetEntries() {
+							logRow(tw, e)
 						}
-						logRow(tw, e)
 					}
 					if token = resp.GetNextPageToken(); token == "" {
 						break
@@ -196,7 +194,7 @@ func (g *globalOpts) tail(ctx context.Context, recv func() (*synclogv1.TailProvi
 			return rpcErr("TailProvisioningLogs", err)
 		}
 		if g.json() {
-			if err := printJSON(out, m.GetEntry()); err != nil {
+			if err := printJSON(out, m); err != nil {
 				return err
 			}
 			continue
@@ -278,12 +276,8 @@ func newAuditCmd(g *globalOpts) *cobra.Command {
 				entries = entries[:min(len(entries), limit)]
 				out := cmd.OutOrStdout()
 				if g.json() {
-					for _, e := range entries {
-						if err := printJSON(out, e); err != nil {
-							return err
-						}
-					}
-					return nil
+					// One response, merged when it spans configurations.
+					return printJSON(out, &synclogv1.ListAuditLogsResponse{Entries: entries})
 				}
 				tw := newTab(out)
 				row(tw, "TIME", "ACTOR", "ACTION", "CONFIGURATION", "RESULT", "DETAILS")
