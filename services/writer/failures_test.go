@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -99,6 +100,21 @@ func TestGraphFailuresBecomeOutcomes(t *testing.T) {
 				userCreate("d2", "d2@source.example", "D2")))
 			requireFailed(t, e, outs, rules.GraphUnavailable)
 			require.Contains(t, outs[0].GetError().GetMessage(), "after 3 attempts")
+		}},
+		{"Graph unreachable (connection refused) is GraphUnavailable", func(c *writer.Config) { c.Retry.MaxAttempts = 2 }, func(t *testing.T, e *env) {
+			c := e.clientWith(func(c *graph.Config) { c.GraphURL = closedURL(t) + "v1.0" })
+			w := e.newWriter(func(d *writer.Deps) { d.Targets = writer.StaticTargets{Default: c} })
+			outs := applyOK(t, w, batchOf(e, userCreate("r1", "r1@source.example", "R1")))
+			requireFailed(t, e, outs, rules.GraphUnavailable)
+		}},
+		{"the client's own timeout is GraphUnavailable", func(c *writer.Config) { c.Retry.MaxAttempts = 2 }, func(t *testing.T, e *env) {
+			c := e.clientWith(func(c *graph.Config) { c.Timeout = 100 * time.Millisecond })
+			w := e.newWriter(func(d *writer.Deps) { d.Targets = writer.StaticTargets{Default: c} })
+			l := limitsOpen()
+			l.Latency = time.Second
+			require.NoError(t, e.sim.SetLimits(e.tenant.ID(), l))
+			outs := applyOK(t, w, batchOf(e, userCreate("o1", "o1@source.example", "O1")))
+			requireFailed(t, e, outs, rules.GraphUnavailable)
 		}},
 		{"429 past max throttled is GraphUnavailable", func(c *writer.Config) { c.Retry.MaxThrottled = 1 }, func(t *testing.T, e *env) {
 			require.NoError(t, e.sim.SetLimits(e.tenant.ID(), limitsSlowWrites()))
