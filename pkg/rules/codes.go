@@ -120,8 +120,9 @@ const (
 	// GraphUnavailable: transient Graph failures (5xx, no response,
 	// throttling) outlasted the retry policy; escrowed, retried next cycle.
 	GraphUnavailable Code = "GraphUnavailable"
-	// AuthorizationDenied: Graph answered 403 (missing permission or
-	// cross-tenant access policy).
+	// AuthorizationDenied: Graph answered 401 or 403 (revoked or missing
+	// permission, cross-tenant access policy), or no token could be had
+	// (bad client secret, authority unreachable). Quarantines the job.
 	AuthorizationDenied Code = "AuthorizationDenied"
 	// GraphRequestRejected: Graph refused a write for good (another 4xx).
 	GraphRequestRejected Code = "GraphRequestRejected"
@@ -176,7 +177,7 @@ var Catalogue = map[Code]string{
 
 	DeletionThresholdExceeded:            "deprovisioning held by accidental-deletion prevention",
 	GraphUnavailable:                     "Graph kept failing transiently past the retry policy",
-	AuthorizationDenied:                  "Graph refused the write (403)",
+	AuthorizationDenied:                  "Graph or the authority refused the credentials (401/403)",
 	GraphRequestRejected:                 "Graph refused the write for good",
 	DeliveryAttemptsExhausted:            "message redelivered until JetStream gave up",
 	EncounteredEscrowProportionThreshold: "quarantine: too many of a cycle's writes failed",
