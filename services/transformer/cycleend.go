@@ -83,19 +83,28 @@ func (t *Transformer) DecideCycle(ctx context.Context, end *eventsv1.CycleEnd) (
 	}
 	res.Cycles = append(res.Cycles, older...)
 	var pending []*eventsv1.WriteIntent
-	for i, c := range res.Cycles {
-		if i > 0 {
-			n, err := t.guard.Count(ctx, cfg, c)
-			if err != nil {
-				return nil, err
-			}
-			res.Count += n
-		}
+	var dups []string // intent ids of older cycles' duplicates
+	bySource := map[string]bool{}
+	for _, c := range res.Cycles { // newest (the ending cycle) first
 		p, err := t.guard.Pending(ctx, cfg, c)
 		if err != nil {
 			return nil, err
 		}
-		pending = append(pending, p...)
+		for _, wi := range p {
+			// An object deprovisioned by a stopped cycle and again by this
+			// one goes out once, as this cycle decided it.
+			if src := wi.GetSource().GetObjectId(); c == cycle || !bySource[src] {
+				bySource[src] = true
+				pending = append(pending, wi)
+			} else {
+				dups = append(dups, wi.GetIntentId())
+			}
+		}
+	}
+	if len(older) > 0 {
+		if res.Count, err = t.guard.CountUnion(ctx, cfg, res.Cycles); err != nil {
+			return nil, err
+		}
 	}
 	forced, err := t.guard.Forced(ctx, cfg, cycle)
 	if err != nil {
@@ -117,7 +126,7 @@ func (t *Transformer) DecideCycle(ctx context.Context, end *eventsv1.CycleEnd) (
 		return res, nil
 	}
 	res.Decision = decisionHold
-	if err := t.guard.markHeld(ctx, cfg, res.Cycles); err != nil {
+	if err := t.guard.markHeld(ctx, cfg, res.Cycles, dups); err != nil {
 		return nil, err
 	}
 	t.m.held.Add(ctx, int64(len(pending)))

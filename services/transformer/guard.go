@@ -219,6 +219,23 @@ func (g *DeletionGuard) Count(ctx context.Context, cfg, cycle string) (int64, er
 	return n, nil
 }
 
+// CountUnion returns how many distinct objects the cycles deprovision.
+func (g *DeletionGuard) CountUnion(ctx context.Context, cfg string, cycles []string) (int64, error) {
+	keys := make([]string, len(cycles))
+	for i, c := range cycles {
+		keys[i] = cycleKey(cfg, c, "deprovisions")
+	}
+	tmp := cycleKey(cfg, cycles[0], "deprovisions-union")
+	pipe := g.rdb.TxPipeline()
+	pipe.SUnionStore(ctx, tmp, keys...)
+	n := pipe.SCard(ctx, tmp)
+	pipe.Del(ctx, tmp)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("count deprovisions of cycles %v: %w", cycles, err)
+	}
+	return n.Val(), nil
+}
+
 // Decision returns the cycle's decision ("" while undecided).
 func (g *DeletionGuard) Decision(ctx context.Context, cfg, cycle string) (string, error) {
 	d, err := g.rdb.Get(ctx, cycleKey(cfg, cycle, "decision")).Result()
@@ -282,26 +299,33 @@ func (g *DeletionGuard) markReleased(ctx context.Context, cfg string, group []st
 // holdScript moves the pending intents of every cycle of the group into
 // the first cycle's held HASH (the scheduler's pause signal) and records
 // "hold", atomically. KEYS: undecided, held, decision, then the pending
-// key per cycle. ARGV: ttl seconds, then the cycle ids.
+// key per cycle. ARGV: ttl seconds, the cycle ids, then intent ids to
+// leave out (an older cycle's duplicate of an object).
 var holdScript = redis.NewScript(`
+local n = #KEYS - 3
 for i = 4, #KEYS do
   local kv = redis.call('HGETALL', KEYS[i])
   for j = 1, #kv, 2 do redis.call('HSET', KEYS[2], kv[j], kv[j+1]) end
   redis.call('DEL', KEYS[i])
   redis.call('ZREM', KEYS[1], ARGV[i-2])
 end
+for i = n + 2, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
 redis.call('SET', KEYS[3], 'hold', 'EX', ARGV[1])
 return 1
 `)
 
-// markHeld moves the group's pending intents to group[0]'s held list.
-func (g *DeletionGuard) markHeld(ctx context.Context, cfg string, group []string) error {
+// markHeld moves the group's pending intents, but drop, to group[0]'s
+// held list.
+func (g *DeletionGuard) markHeld(ctx context.Context, cfg string, group, drop []string) error {
 	keys := []string{undecidedKey(cfg), cycleKey(cfg, group[0], "held"), cycleKey(cfg, group[0], "decision")}
 	args := []any{g.ttlSeconds()}
 	for _, c := range group {
 		keys = append(keys, cycleKey(cfg, c, "pending"))
 		args = append(args, c)
+	}
+	for _, id := range drop {
+		args = append(args, id)
 	}
 	if err := holdScript.Run(ctx, g.rdb, keys, args...).Err(); err != nil {
 		return fmt.Errorf("hold deprovisions of cycle %s: %w", group[0], err)

@@ -233,11 +233,12 @@ func TestDeletionThresholdStoppedCycle(t *testing.T) {
 			t.Parallel()
 			f := newNATSFixture(t, threshold(c.threshold))
 			changes := contractors(f.fixture)
+			// c0 deprovisions u1 and u2, c1 u2 to u5: five objects.
 			stopped := batch(1, changes[:2]...)
 			stopped.CycleId = "c0"
 			_, err := f.tr.Process(ctxT(t), stopped)
 			require.NoError(t, err)
-			_, err = f.tr.Process(ctxT(t), batch(2, changes[2:]...))
+			_, err = f.tr.Process(ctxT(t), batch(2, changes[1:]...))
 			require.NoError(t, err)
 
 			d, err := f.tr.DecideCycle(ctxT(t), cycleEnd(cycle))
@@ -245,13 +246,30 @@ func TestDeletionThresholdStoppedCycle(t *testing.T) {
 			require.Equal(t, c.decision, d.Decision)
 			require.EqualValues(t, 5, d.Count)
 			require.Equal(t, []string{cycle, "c0"}, d.Cycles)
+			left, err := f.rdb.Exists(ctxT(t), "xtsync:{"+cfgID+"}:cycle:c0:pending", "xtsync:{"+cfgID+"}:deprovisions:undecided").Result()
+			require.NoError(t, err)
+			require.Zero(t, left, "the stopped cycle is decided")
+			var out []string
 			if c.decision == "release" {
 				require.Equal(t, 5, d.Released)
-				require.Len(t, f.takeIntents(cycle+"/release/"), 5)
+				out = f.takeIntents(cycle + "/release/")
+			} else {
+				require.Equal(t, 5, d.Held)
+				for _, o := range f.takeHeldSignal() {
+					out = append(out, o.GetIntentId())
+				}
+			}
+			require.Len(t, out, 5)
+			bySource := map[string]string{}
+			for _, id := range out {
+				parts := strings.Split(id, "/")
+				bySource[parts[1]] = parts[0]
+			}
+			require.Equal(t, map[string]string{"u1": "c0", "u2": cycle, "u3": cycle, "u4": cycle, "u5": cycle}, bySource,
+				"u2 once, as the ending cycle decided it")
+			if c.decision == "release" {
 				return
 			}
-			require.Equal(t, 5, d.Held)
-			require.Len(t, f.takeHeldSignal(), 5)
 			n, err := f.tr.HeldCount(ctxT(t), cfgID, cycle)
 			require.NoError(t, err)
 			require.Equal(t, 5, n, "held under the ending cycle, which the scheduler pauses on")
