@@ -45,6 +45,7 @@ func (s *testServer) run(ctx context.Context, t *testing.T, cases []ctlCase) {
 				args = append([]string{"--token", tc.token}, args...)
 			}
 			out, _, err := runCtlCtx(ctx, t, nil, append([]string{"--addr", s.addr}, args...)...)
+			t.Logf("xtsyncctl %s\n%s", strings.Join(tc.args, " "), out)
 			if len(tc.wantErr) > 0 || tc.code != codes.OK {
 				require.Error(t, err, "stdout: %s", out)
 				for _, w := range tc.wantErr {
@@ -209,7 +210,7 @@ func TestAPICommands(t *testing.T) {
 		require.NoError(t, err)
 		s.run(ctx, t, []ctlCase{
 			{name: "a new user is created", args: []string{"provision", id, "--user", u.ID},
-				want: []string{"OBJECT", "ACTION", u.ID, "Create", "success"}},
+				want: []string{"OBJECT", "ACTION", u.ID, "Create", "success", u.ID + " steps:", "1. import EntryImport: success"}},
 			{name: "again: nothing to change", args: []string{"provision", id, "--user", u.ID, "-o", "json"}, check: func(t *testing.T, out string) {
 				r := jsonLines[schedulerv1.ProvisionOnDemandResponse](t, out)[0]
 				require.Len(t, r.GetResults(), 1)

@@ -183,7 +183,7 @@ func isTerminal(w io.Writer) bool {
 // the last one) is complete.
 func (g *globalOpts) watch(ctx context.Context, cl *clients, id string, interval time.Duration, style string, out io.Writer) error {
 	var bar *progressbar.ProgressBar
-	cycle, last := "", ""
+	cycle := ""
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -226,12 +226,8 @@ func (g *globalOpts) watch(ctx context.Context, cl *clients, id string, interval
 			bar.Describe(fmt.Sprintf("cycle %s %s", sum.GetCycleId(), counts(sum)))
 			_ = bar.Set(int(sum.GetPercentComplete()))
 		default:
-			line := fmt.Sprintf("cycle %s (%s): %5.1f%%  %s  [%s]", sum.GetCycleId(), sum.GetMode(), sum.GetPercentComplete(),
-				counts(sum), strings.TrimPrefix(j.GetState().String(), "JOB_STATE_"))
-			if line != last {
-				fmt.Fprintln(out, line)
-				last = line
-			}
+			fmt.Fprintf(out, "%s cycle %s (%s): %5.1f%%  %s  [%s]\n", time.Now().UTC().Format(time.TimeOnly), sum.GetCycleId(), sum.GetMode(),
+				sum.GetPercentComplete(), counts(sum), strings.TrimPrefix(j.GetState().String(), "JOB_STATE_"))
 		}
 		if done {
 			if bar != nil {
