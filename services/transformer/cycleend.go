@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +122,11 @@ func (t *Transformer) DecideCycle(ctx context.Context, end *eventsv1.CycleEnd) (
 			return nil, err
 		}
 		res.Released = len(pending)
-		t.log.InfoContext(ctx, "cycle within the deletion threshold: deprovisions released", keyConfiguration, cfg, keyCycle, cycle,
+		level := slog.LevelDebug
+		if res.Released > 0 {
+			level = slog.LevelInfo
+		}
+		t.log.Log(ctx, level, "cycle within the deletion threshold: deprovisions released", keyConfiguration, cfg, keyCycle, cycle,
 			"count", res.Count, "threshold", comp.DeletionThreshold, "released", res.Released, "cycles", len(res.Cycles))
 		return res, nil
 	}
