@@ -7,9 +7,10 @@
 // A cycle reads groups first, then (after an optional barrier that waits
 // for the transformers to apply them) the transformer's revisit set, then
 // users, and (end barrier) waits until the transformers consumed every
-// change before publishing CycleEnd. Each Graph delta page is one unit of progress: its batches are
-// published asynchronously on the cycle's own natsx.Publisher, WaitAll
-// confirms them, and the page's NextLink is committed with compare-and-set,
-// so a crash resumes on the next page and a second reader of the same
-// configuration loses instead of moving the watermark twice.
+// change before publishing CycleEnd. Each Graph delta page is one unit of
+// progress: its batches are published asynchronously on the cycle's own
+// natsx.Publisher, WaitAll confirms them, and the page's NextLink is
+// committed with compare-and-set, so a crash resumes on the next page and
+// a second reader of the same configuration loses instead of moving the
+// watermark twice.
 package reader
