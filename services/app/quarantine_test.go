@@ -244,7 +244,8 @@ func TestQuarantineOnRevokedCredentialsAndRecovery(t *testing.T) {
 	require.Equal(t, synclog.ReasonAuthFailures, job.GetReason())
 	require.Contains(t, job.GetQuarantine().GetMessage(), "credentials")
 	next := job.GetQuarantine().GetNextAttemptTime().AsTime()
-	require.True(t, next.After(time.Now()), "back-off: the next attempt is later")
+	require.WithinDuration(t, time.Now().Add(redisx.DefaultQuarantinePolicy.First), next, 5*time.Minute,
+		"first back-off: the next attempt an hour later")
 	last := job.GetLastCycle().GetCycleId()
 
 	// The schedule says "due now", the quarantine says "not yet": the
