@@ -309,3 +309,43 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// TestTargetObjectDeletedIsCreatedAgain: an admin of the target deletes a
+// provisioned user; the next update fails with InvalidAnchor (404) and
+// drops the connector entry, and the cycle after that creates the user
+// again through the escrow's retry.
+func TestTargetObjectDeletedIsCreatedAgain(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	w := startWorld(t, ctx, 8)
+	p := w.runCycle(ctx)
+	require.Zero(t, p.Failed, "%v", p.ByStatus)
+
+	var src graphsim.User
+	for _, id := range w.source.UserIDs() {
+		if u, _ := w.source.User(id); inScope(u) {
+			src = u
+			break
+		}
+	}
+	old, ok := w.target.UserByMail(src.Mail)
+	require.True(t, ok)
+	require.NoError(t, w.target.DeleteUser(old.ID))
+	require.NoError(t, w.source.UpdateUser(src.ID, func(u *graphsim.User) { u.JobTitle = "Came Back" }))
+
+	p = w.runCycle(ctx)
+	require.EqualValues(t, 1, p.Failed, "%v", p.ByStatus)
+	esc := w.escrows(ctx)
+	require.Len(t, esc, 1)
+	require.Equal(t, string(rules.InvalidAnchor), esc[0].Code, esc[0].Message)
+
+	p = w.runCycle(ctx)
+	require.Zero(t, p.Failed, "%v", p.ByStatus)
+	require.EqualValues(t, 1, p.ByAction["Create"], "%v", p.ByAction)
+	require.Empty(t, w.escrows(ctx))
+	got, ok := w.target.UserByMail(src.Mail)
+	require.True(t, ok)
+	require.NotEqual(t, old.ID, got.ID)
+	require.Equal(t, "Came Back", got.JobTitle)
+}
