@@ -156,8 +156,14 @@ type apiError struct {
 
 func (e *apiError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %s", e.op, e.st.Code(), e.st.Message())
-	for _, v := range grpcx.FieldViolations(e.st.Err()) {
+	vs := grpcx.FieldViolations(e.st.Err())
+	if len(vs) == 0 {
+		fmt.Fprintf(&b, "%s: %s: %s", e.op, e.st.Code(), e.st.Message())
+		return b.String()
+	}
+	// The message repeats the violations on one line; print them one per line.
+	fmt.Fprintf(&b, "%s: %s: %d invalid field(s)", e.op, e.st.Code(), len(vs))
+	for _, v := range vs {
 		fmt.Fprintf(&b, "\n  %s: %s", v.GetField(), v.GetDescription())
 	}
 	return b.String()

@@ -3,6 +3,7 @@ package grpcx
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -38,15 +39,33 @@ func InvalidArgument(prefix string, err error) error {
 			Reason:      string(e.Code),
 		})
 	}
-	msg := fmt.Sprintf("%d invalid field(s)", len(br.FieldViolations))
-	if len(br.FieldViolations) == 1 {
-		msg = br.FieldViolations[0].Field + ": " + br.FieldViolations[0].Description
-	}
+	msg := violationsMessage(br.FieldViolations)
 	st, derr := status.New(codes.InvalidArgument, msg).WithDetails(br)
 	if derr != nil {
 		return status.Error(codes.InvalidArgument, msg)
 	}
 	return st.Err()
+}
+
+// maxInMessage bounds the violations spelled out in the status message;
+// the details carry them all.
+const maxInMessage = 5
+
+// violationsMessage names the fields in the status message too: clients
+// that ignore details (grpcurl, logs) still learn what to fix.
+func violationsMessage(vs []*errdetails.BadRequest_FieldViolation) string {
+	parts := make([]string, 0, min(len(vs), maxInMessage))
+	for _, v := range vs[:min(len(vs), maxInMessage)] {
+		parts = append(parts, v.GetField()+": "+v.GetDescription())
+	}
+	msg := strings.Join(parts, "; ")
+	if len(vs) > 1 {
+		msg = fmt.Sprintf("%d invalid fields: %s", len(vs), msg)
+	}
+	if len(vs) > maxInMessage {
+		msg += fmt.Sprintf("; and %d more", len(vs)-maxInMessage)
+	}
+	return msg
 }
 
 // FieldViolations returns the BadRequest violations carried by a gRPC
