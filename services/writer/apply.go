@@ -16,6 +16,7 @@ import (
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
 	"github.com/xtsync/xtsync/pkg/rules"
+	"github.com/xtsync/xtsync/services/internal/graph"
 )
 
 // Span and log keys.
@@ -80,11 +81,24 @@ func (w *Writer) applyBatch(ctx context.Context, batch *eventsv1.IntentBatch, ve
 		writes = append(writes, t)
 	}
 	a := &applier{w: w, tenant: tenant, cfgID: cfgID, cycle: batch.GetCycleId()}
+	var tgt graph.Target
 	if len(writes) > 0 {
-		tgt, err := w.d.Targets.Target(ctx, cfgID)
-		if err != nil {
+		var err error
+		tgt, err = w.d.Targets.Target(ctx, cfgID)
+		switch {
+		case errors.Is(err, graph.ErrAuth):
+			// No credentials to write with (a secret that cannot be read):
+			// like a refused token, an outcome the log service quarantines.
+			for _, t := range writes {
+				t.failWith(CodeAuthorizationDenied, fmt.Sprintf("target of configuration %s: %v", cfgID, err))
+				t.done = true
+			}
+			writes = nil
+		case err != nil:
 			return nil, fmt.Errorf("resolve target of configuration %s: %w", cfgID, err)
 		}
+	}
+	if len(writes) > 0 {
 		a.tgt = tgt
 		a.refs, _ = tgt.(refBuilder)
 		if tenant == "" {

@@ -2,6 +2,7 @@ package writer_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -84,6 +85,16 @@ func TestGraphFailuresBecomeOutcomes(t *testing.T) {
 			requireFailed(t, e, outs, rules.AuthorizationDenied)
 			require.Contains(t, outs[0].GetError().GetMessage(), "invalid_client")
 		}},
+		{"credentials that cannot be read (resolver: graph.ErrAuth) are AuthorizationDenied", nil, func(t *testing.T, e *env) {
+			w := e.newWriter(func(d *writer.Deps) {
+				d.Targets = resolverFunc(func(context.Context, string) (graph.Target, error) {
+					return nil, fmt.Errorf("tenant t: credential file:/run/secret: %w", graph.ErrAuth)
+				})
+			})
+			outs := applyOK(t, w, batchOf(e, userCreate("e1", "e1@source.example", "E1")))
+			requireFailed(t, e, outs, rules.AuthorizationDenied)
+			require.Contains(t, outs[0].GetError().GetMessage(), "credential file")
+		}},
 		{"an authority that does not answer is AuthorizationDenied after the attempts", func(c *writer.Config) { c.Retry.MaxAttempts = 2 }, func(t *testing.T, e *env) {
 			c := e.clientWith(func(c *graph.Config) { c.AuthorityURL = closedURL(t) })
 			w := e.newWriter(func(d *writer.Deps) { d.Targets = writer.StaticTargets{Default: c} })
@@ -165,4 +176,10 @@ func limitsFaulty() graphsim.Limits {
 // limitsSlowWrites: one write a second, no burst (Retry-After: 1).
 func limitsSlowWrites() graphsim.Limits {
 	return graphsim.Limits{WritesPerMinute: 60, Burst: 1, ReadsPerMinute: -1}
+}
+
+type resolverFunc func(ctx context.Context, cfg string) (graph.Target, error)
+
+func (f resolverFunc) Target(ctx context.Context, cfg string) (graph.Target, error) {
+	return f(ctx, cfg)
 }
