@@ -6,16 +6,20 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
+	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
 	"github.com/xtsync/xtsync/services/synclog"
 )
 
@@ -23,10 +27,34 @@ import (
 // does, with the demo admin token.
 type demoAPI struct {
 	sched schedulerv1.SchedulerServiceClient
+	logs  synclogv1.SynclogServiceClient
 }
 
 func (dm *demo) api() demoAPI {
-	return demoAPI{sched: schedulerv1.NewSchedulerServiceClient(dm.conn)}
+	return demoAPI{sched: schedulerv1.NewSchedulerServiceClient(dm.conn), logs: synclogv1.NewSynclogServiceClient(dm.conn)}
+}
+
+// failures lists the cycle's failed provisioning log entries as
+// "action type id: code: message", through the log service's API.
+func (api demoAPI) failures(ctx context.Context, cfgID, cycleID string) ([]string, error) {
+	var out []string
+	req := &synclogv1.ListProvisioningLogsRequest{PageSize: 1000, Filter: &synclogv1.LogFilter{
+		ConfigurationId: cfgID, CycleId: cycleID, Status: eventsv1.ProvisioningStatus_PROVISIONING_STATUS_FAILURE}}
+	for {
+		resp, err := api.logs.ListProvisioningLogs(ctx, req)
+		if err != nil {
+			return out, fmt.Errorf("ListProvisioningLogs: %w", err)
+		}
+		for _, e := range resp.GetEntries() {
+			out = append(out, fmt.Sprintf("%s %s %s: %s: %s", strings.TrimPrefix(e.GetAction().String(), "WRITE_ACTION_"),
+				strings.ToLower(strings.TrimPrefix(e.GetSource().GetType().String(), "OBJECT_TYPE_")), e.GetSource().GetObjectId(),
+				e.GetError().GetCode(), e.GetError().GetMessage()))
+		}
+		if resp.GetNextPageToken() == "" {
+			return out, nil
+		}
+		req.PageToken = resp.GetNextPageToken()
+	}
 }
 
 func tenantRef(sim *graphsim.Server, t *graphsim.Tenant, env string) *commonv1.TenantRef {
@@ -36,20 +64,63 @@ func tenantRef(sim *graphsim.Server, t *graphsim.Tenant, env string) *commonv1.T
 	}
 }
 
-// demoRules: every enabled user of the source, Entra's default mappings.
-func demoRules() (*structpb.Struct, error) {
+// demoDepartments are the departments the demo's user scoping filter
+// lets through; the others (Finance, Legal, HR, Operations, the CEO's
+// Executive) stay out of scope.
+var demoDepartments = []string{"Customer Support", "Engineering", "IT", "Marketing", "Research", "Sales"}
+
+// demoRules are the demo configuration's rules: group sync needs
+// "sync only assigned users and groups", so the source's security groups
+// are assigned; their direct members are synchronized when enabled and in
+// one of demoDepartments; the groups themselves when they are security
+// groups (mail-enabled and Microsoft 365 groups stay out). Entra's default
+// mappings for both.
+func demoRules(groups []string) (*structpb.Struct, error) {
 	return structpb.NewStruct(map[string]any{
-		"scope": "AllUsers",
+		"scope":       "AssignedOnly",
+		"assignments": map[string]any{"groups": anySlice(groups)},
 		"users": map[string]any{"scopingFilters": []any{map[string]any{
-			"title":   "enabled users",
-			"clauses": []any{map[string]any{"attribute": "accountEnabled", "operator": "IS TRUE"}},
+			"title": "enabled staff of the synchronized departments",
+			"clauses": []any{
+				map[string]any{"attribute": "accountEnabled", "operator": "IS TRUE"},
+				map[string]any{"attribute": "department", "operator": "REGEX MATCH",
+					"value": "^(" + strings.Join(demoDepartments, "|") + ")$"},
+			},
+		}}},
+		"groups": map[string]any{"enabled": true, "scopingFilters": []any{map[string]any{
+			"title": "security groups",
+			"clauses": []any{
+				map[string]any{"attribute": "securityEnabled", "operator": "IS TRUE"},
+				map[string]any{"attribute": "mailEnabled", "operator": "IS FALSE"},
+			},
 		}}},
 	})
 }
 
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// demoAssignedGroups are the source groups the demo assigns: every
+// security group (the scoping filter would drop the others anyway).
+func demoAssignedGroups(source *graphsim.Tenant) []string {
+	var ids []string
+	for _, id := range source.GroupIDs() {
+		if g, ok := source.Group(id); ok && g.SecurityEnabled && !g.MailEnabled {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // configure tests the connection, then creates the configuration.
 func (api demoAPI) configure(ctx context.Context, dm *demo, interval time.Duration) (string, error) {
-	rules, err := demoRules()
+	dm.assigned = demoAssignedGroups(dm.source)
+	rules, err := demoRules(dm.assigned)
 	if err != nil {
 		return "", fmt.Errorf("demo rules: %w", err)
 	}
@@ -92,32 +163,118 @@ func (api demoAPI) start(ctx context.Context, cfgID string) (string, error) {
 	return id, nil
 }
 
+// startNow runs a cycle now although the schedule is far away: pause the
+// idle job, then start it (StartJob of an Active job is a no-op).
+func (api demoAPI) startNow(ctx context.Context, cfgID string) (string, error) {
+	if _, err := api.sched.PauseJob(ctx, &schedulerv1.PauseJobRequest{ConfigurationId: cfgID}); err != nil {
+		return "", fmt.Errorf("PauseJob: %w", err)
+	}
+	return api.start(ctx, cfgID)
+}
+
 // cycleProgress is a cycle's counters as the log service keeps them.
 type cycleProgress = synclog.Progress
 
-// waitCycle prints the cycle's progress every poll until the log service
-// has logged every change the reader published.
-func (dm *demo) waitCycle(ctx context.Context, cfgID, cycleID string, poll time.Duration, out io.Writer) (cycleProgress, error) {
+// progressView shows a cycle's progress while it runs.
+type progressView interface {
+	update(p cycleProgress)
+	finish(p cycleProgress)
+}
+
+// newProgressView draws a progress bar on a terminal and plain lines
+// otherwise (logs, CI, pipes). estimate is the expected object count
+// before the reader knows it (-1: unknown, a spinner).
+func newProgressView(out io.Writer, title string, estimate int64) progressView {
+	if out == nil || out == io.Discard {
+		return nil
+	}
+	if f, ok := out.(*os.File); ok && isTerminal(f) {
+		bar := progressbar.NewOptions64(estimate,
+			progressbar.OptionSetWriter(out),
+			progressbar.OptionSetDescription(title),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionShowElapsedTimeOnFinish(),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+		)
+		return &barView{bar: bar, out: out, title: title}
+	}
+	return &lineView{out: out, title: title}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+type barView struct {
+	bar   *progressbar.ProgressBar
+	out   io.Writer
+	title string
+}
+
+func (v *barView) update(p cycleProgress) {
+	if p.Expected >= 0 && v.bar.GetMax64() != p.Expected {
+		v.bar.ChangeMax64(max(p.Expected, p.Logged))
+	}
+	v.bar.Describe(v.title + "  " + formatCounts(p.ByAction))
+	_ = v.bar.Set64(p.Logged)
+}
+
+func (v *barView) finish(p cycleProgress) {
+	v.update(p)
+	_ = v.bar.Finish()
+	fmt.Fprintln(v.out)
+}
+
+// lineView prints a line when the counts changed, at most once a second.
+type lineView struct {
+	out   io.Writer
+	title string
+	last  string
+	at    time.Time
+}
+
+func (v *lineView) line(p cycleProgress) string {
+	return fmt.Sprintf("%s: %5.1f%%  logged %d/%s  %s  %s", v.title, p.PercentComplete(),
+		p.Logged, expected(p.Expected), formatCounts(p.ByAction), formatCounts(p.ByStatus))
+}
+
+func (v *lineView) update(p cycleProgress) {
+	if l := v.line(p); l != v.last && time.Since(v.at) >= time.Second {
+		fmt.Fprintln(v.out, l)
+		v.last, v.at = l, time.Now()
+	}
+}
+
+func (v *lineView) finish(p cycleProgress) {
+	if l := v.line(p); l != v.last {
+		fmt.Fprintln(v.out, l)
+	}
+}
+
+// waitCycle reads the cycle's progress every poll until the log service
+// has logged every change the reader published; view (may be nil) shows
+// it meanwhile.
+func (dm *demo) waitCycle(ctx context.Context, cfgID, cycleID string, poll time.Duration, view progressView) (cycleProgress, error) {
 	pr := synclog.NewProgressReader(dm.app.Redis())
 	t := time.NewTicker(poll)
 	defer t.Stop()
-	last := ""
 	for {
 		p, err := pr.Cycle(ctx, cfgID, cycleID)
 		switch {
 		case errors.Is(err, synclog.ErrCycleNotFound):
 		case err != nil:
 			return p, fmt.Errorf("progress of cycle %s: %w", cycleID, err)
-		default:
-			line := fmt.Sprintf("cycle %s: %5.1f%%  logged %d/%s  %s  %s", cycleID, p.PercentComplete(),
-				p.Logged, expected(p.Expected), formatCounts(p.ByAction), formatCounts(p.ByStatus))
-			if out != nil && line != last {
-				fmt.Fprintln(out, line)
-				last = line
+		case !p.Completed.IsZero():
+			if view != nil {
+				view.finish(p)
 			}
-			if !p.Completed.IsZero() {
-				return p, nil
-			}
+			return p, nil
+		case view != nil:
+			view.update(p)
 		}
 		select {
 		case <-ctx.Done():
