@@ -499,3 +499,13 @@ func assignedScope(t *testing.T, src *graphsim.Tenant, threshold int) e2eScope {
 	}
 	return sc
 }
+
+// fastRedelivery shortens the ack waits so that the work of a killed
+// process is redelivered within seconds instead of the production
+// defaults' half minute to minute.
+var fastRedelivery = []string{
+	"-nats.topology.cycles.ack-wait=5s", "-reader.in-progress=2s",
+	"-nats.topology.transformer.ack-wait=5s",
+	"-nats.topology.writer.ack-wait=5s", "-writer.drain.in-progress=2s",
+	"-nats.topology.synclog.ack-wait=5s",
+}
