@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
+	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/pkg/redisx"
 	"github.com/xtsync/xtsync/services/synclog"
 )
@@ -168,6 +170,16 @@ func TestAuthQuarantineOfSmallCyclesBacksOffAndRecovers(t *testing.T) {
 	denied := func(cycle string, i int) *eventsv1.WriteOutcome {
 		return outcome(cycle, i, update, false, "AuthorizationDenied")
 	}
+	// An admin's on-demand test of one object does not quarantine the job.
+	e.publishCycle(cfgID, natsx.CycleVerbStart, "od/start", &eventsv1.CycleStart{
+		ConfigurationId: cfgID, CycleId: "od", Mode: eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND, RequestedAt: timestamppb.Now()})
+	e.publishBatch(cfgID, "od", "od-0", denied("od", 1))
+	e.endCycle("od", 1)
+	p := e.progress("od", func(p synclog.Progress) bool { return !p.Completed.IsZero() && p.Verdict != "" })
+	require.Equal(t, "inconclusive", p.Verdict)
+	_, err := e.quar.Get(ctxT(t), cfgID)
+	require.ErrorIs(t, err, redisx.ErrNotFound)
+
 	var nexts []redisx.Quarantine
 	for n, cycle := range []string{"d1", "d2"} {
 		e.startCycle(cycle)
@@ -187,7 +199,7 @@ func TestAuthQuarantineOfSmallCyclesBacksOffAndRecovers(t *testing.T) {
 	e.startCycle("ok")
 	e.publishBatch(cfgID, "ok", "ok-0", outcome("ok", 1, update, true, ""), outcome("ok", 2, update, true, ""))
 	e.endCycle("ok", 2)
-	p := e.progress("ok", func(p synclog.Progress) bool { return p.Verdict != "" })
+	p = e.progress("ok", func(p synclog.Progress) bool { return p.Verdict != "" })
 	require.Equal(t, "healthy", p.Verdict)
 	e.quarantine(func(_ redisx.Quarantine, err error) bool { return errors.Is(err, redisx.ErrNotFound) })
 }

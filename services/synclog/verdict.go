@@ -11,6 +11,9 @@ import (
 	"github.com/xtsync/xtsync/pkg/redisx"
 )
 
+// modeOnDemand is Progress.Mode of a ProvisionOnDemand cycle.
+const modeOnDemand = "on_demand"
+
 // Verdicts besides a quarantine reason.
 const (
 	verdictHealthy      = "healthy"
@@ -56,9 +59,11 @@ func (s *Service) unhealthy(p Progress, authFailed int64) (reason, msg string) {
 	q := s.cfg.Quarantine
 	writes := p.Succeeded + p.Failed
 	switch {
-	case authFailed > 0 && p.Succeeded == 0 && (authFailed >= q.AuthMinFailures || !p.Completed.IsZero()):
+	case authFailed > 0 && p.Succeeded == 0 &&
+		(authFailed >= q.AuthMinFailures || !p.Completed.IsZero() && p.Mode != modeOnDemand):
 		// Entra quarantines when all calls fail on credentials; a small
-		// cycle is judged once complete, a large one as soon as it is clear.
+		// cycle is judged once complete (but an admin's one-object
+		// on-demand test), a large one as soon as it is clear.
 		return ReasonAuthFailures, fmt.Sprintf("%d writes of cycle %s failed with authentication or authorization errors and none succeeded: check the target application's credentials, admin consent and the cross-tenant access policy",
 			authFailed, p.CycleID)
 	case writes >= q.MinObjects && float64(p.Failed) > q.FailureRatio*float64(writes):
