@@ -121,7 +121,9 @@ func (c *Configs) client(ctx context.Context, slot **graph.Client, ref *commonv1
 	}
 	secret, err := ResolveCredential(ref.GetCredentialRef())
 	if err != nil {
-		return nil, fmt.Errorf("tenant %s: %w", ref.GetTenantId(), err)
+		// An unreadable secret is an authorization failure: the job quarantines
+		// instead of retrying forever.
+		return nil, fmt.Errorf("tenant %s: %w: %w", ref.GetTenantId(), graph.ErrAuth, err)
 	}
 	cl, err := graph.New(ctx, graph.Config{
 		TenantID: ref.GetTenantId(), ClientID: ref.GetClientId(), ClientSecret: graph.Secret(secret),
