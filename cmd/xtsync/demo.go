@@ -46,7 +46,7 @@ type demoConfig struct {
 // demoWritesPerMinute is the demo's write budget: Graph's documented 2,000
 // writes per minute would make a few thousand objects with memberships
 // take many minutes, so the demo raises it (and graphsim's limit with it).
-const demoWritesPerMinute = 60000
+const demoWritesPerMinute = 10000
 
 func (d *demoConfig) RegisterFlags(fs *flag.FlagSet) {
 	d.fs = fs
@@ -332,7 +332,7 @@ func printSummary(out io.Writer, title string, dm *demo, p cycleProgress, took t
 	fmt.Fprintf(out, "  by action:      %s\n", formatCounts(p.ByAction))
 	fmt.Fprintf(out, "  by status:      %s\n", formatCounts(p.ByStatus))
 	fmt.Fprintf(out, "  failed:         %d\n", p.Failed)
-	for _, f := range failures[:min(len(failures), 10)] {
+	for _, f := range dedupe(failures, 10) {
 		fmt.Fprintf(out, "    %s\n", f)
 	}
 	fmt.Fprintf(out, "  target writes:  %d so far (graphsim's count; %d throttled)\n", st.Writes, st.Throttled)
@@ -357,6 +357,31 @@ func printSummary(out io.Writer, title string, dm *demo, p cycleProgress, took t
 	for _, pr := range c.Problems[:min(len(c.Problems), 10)] {
 		fmt.Fprintf(out, "      %s\n", pr)
 	}
+}
+
+// dedupe collapses repeated lines (one object logged per attempt) into
+// "line (xN)", cut to width, at most n of them.
+func dedupe(lines []string, n int) []string {
+	const width = 220
+	count := map[string]int{}
+	var order []string
+	for _, l := range lines {
+		if len(l) > width {
+			l = l[:width] + "..."
+		}
+		if count[l] == 0 {
+			order = append(order, l)
+		}
+		count[l]++
+	}
+	out := make([]string, 0, min(n, len(order)))
+	for _, l := range order[:min(n, len(order))] {
+		if count[l] > 1 {
+			l += fmt.Sprintf(" (x%d)", count[l])
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // countB2B counts the target's B2B collaboration users, read from graphsim

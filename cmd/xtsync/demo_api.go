@@ -46,9 +46,10 @@ func (api demoAPI) failures(ctx context.Context, cfgID, cycleID string) ([]strin
 			return out, fmt.Errorf("ListProvisioningLogs: %w", err)
 		}
 		for _, e := range resp.GetEntries() {
+			msg, _, _ := strings.Cut(e.GetError().GetMessage(), " (request-id") // differs per attempt
 			out = append(out, fmt.Sprintf("%s %s %s: %s: %s", strings.TrimPrefix(e.GetAction().String(), "WRITE_ACTION_"),
 				strings.ToLower(strings.TrimPrefix(e.GetSource().GetType().String(), "OBJECT_TYPE_")), e.GetSource().GetObjectId(),
-				e.GetError().GetCode(), e.GetError().GetMessage()))
+				e.GetError().GetCode(), msg))
 		}
 		if resp.GetNextPageToken() == "" {
 			return out, nil
@@ -219,8 +220,8 @@ func (v *barView) update(p cycleProgress) {
 	if p.Expected >= 0 && v.bar.GetMax64() != p.Expected {
 		v.bar.ChangeMax64(max(p.Expected, p.Logged))
 	}
-	v.bar.Describe(v.title + "  " + formatCounts(p.ByAction))
 	_ = v.bar.Set64(p.Logged)
+	v.bar.Describe(v.title + "  " + formatCounts(p.ByAction))
 }
 
 func (v *barView) finish(p cycleProgress) {
