@@ -19,6 +19,7 @@ func (t *Tenant) seed(spec TenantSpec) error {
 	st.reserve(len(gen.Users), len(gen.Groups))
 	users := make([]User, len(gen.Users))
 	idents := make([]ObjectIdentity, len(gen.Users))
+	orgs := make([]EmployeeOrgData, 0, len(gen.Users)) // slab; pointers stay valid
 	for i := range gen.Users {
 		su := &gen.Users[i]
 		u := &users[i]
@@ -39,7 +40,8 @@ func (t *Tenant) seed(spec TenantSpec) error {
 		}
 		u.EmployeeHireDate, u.EmployeeLeaveDateTime = su.EmployeeHireDate, su.EmployeeLeaveDateTime
 		if su.Division != "" || su.CostCenter != "" {
-			u.EmployeeOrgData = &EmployeeOrgData{Division: su.Division, CostCenter: su.CostCenter}
+			orgs = append(orgs, EmployeeOrgData{Division: su.Division, CostCenter: su.CostCenter})
+			u.EmployeeOrgData = &orgs[len(orgs)-1]
 		}
 		u.AgeGroup, u.ConsentProvidedForMinor = su.AgeGroup, su.ConsentForMinor
 		u.OnPremisesExtensionAttributes = (*ExtensionAttributes)(su.ExtensionAttributes)
