@@ -9,6 +9,7 @@ import (
 	"github.com/xtsync/xtsync/pkg/grpcx"
 	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/services/internal/telemetry"
 	"github.com/xtsync/xtsync/services/reader"
 	"github.com/xtsync/xtsync/services/scheduler"
 	"github.com/xtsync/xtsync/services/synclog"
@@ -45,6 +46,14 @@ type Config struct {
 	// GraphTimeout bounds one Graph request including SDK retries.
 	GraphTimeout time.Duration `yaml:"graph_timeout"`
 
+	// Tracing is the OTLP export and sampling (docs/observability.md).
+	Tracing telemetry.Config `yaml:"tracing"`
+	// HTTPListenAddr serves /metrics, /live and /ready; empty: none.
+	HTTPListenAddr string `yaml:"http_listen_addr"`
+	// MetricsPoll is how often queue lag, escrows and quarantines are
+	// read for /metrics.
+	MetricsPoll time.Duration `yaml:"metrics_poll"`
+
 	Scheduler   scheduler.Config   `yaml:"scheduler"`
 	Reader      reader.Config      `yaml:"reader"`
 	Transformer transformer.Config `yaml:"transformer"`
@@ -67,6 +76,9 @@ func (c *Config) RegisterFlags(f *flag.FlagSet) {
 	c.GRPC.RegisterFlags("grpc.", f)
 	f.StringVar(&c.GraphCAFile, "graph.ca-file", "", "Extra PEM CAs trusted for Graph and the authority (graphsim, proxies).")
 	f.DurationVar(&c.GraphTimeout, "graph.timeout", 100*time.Second, "Bound on one Graph request including SDK retries.")
+	c.Tracing.RegisterFlags("tracing.", f)
+	f.StringVar(&c.HTTPListenAddr, "http.listen-addr", DefaultHTTPListenAddr, "Address of /metrics, /live and /ready; empty serves none.")
+	f.DurationVar(&c.MetricsPoll, "metrics.poll-interval", 15*time.Second, "How often queue lag, escrows and quarantines are read for /metrics.")
 	c.Scheduler.RegisterFlags("scheduler.", f)
 	c.Reader.RegisterFlags("reader.", f)
 	c.Transformer.RegisterFlags("transformer.", f)
@@ -118,7 +130,10 @@ func (c Config) Validate() error {
 	if c.GraphTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("graph.timeout %s must be positive", c.GraphTimeout))
 	}
-	errs = append(errs, c.Topology.Validate(), c.GRPC.Validate(), c.Scheduler.Validate(),
+	if c.MetricsPoll <= 0 {
+		errs = append(errs, fmt.Errorf("metrics.poll-interval %s must be positive", c.MetricsPoll))
+	}
+	errs = append(errs, c.Tracing.Validate(), c.Topology.Validate(), c.GRPC.Validate(), c.Scheduler.Validate(),
 		c.Reader.Validate(), c.Transformer.Validate(), c.Writer.Validate(), c.Synclog.Validate())
 	// The shard counts are one fact told to four places; a mismatch sends
 	// work to subjects nobody consumes.

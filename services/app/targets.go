@@ -36,6 +36,7 @@ func (a *App) initScheduler(context.Context) (Service, error) {
 		GraphHTTPClient: a.http,
 		Logs:            logs,
 		Logger:          a.log,
+		TracerProvider:  a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})
 	if err != nil {
 		return nil, err
@@ -47,9 +48,10 @@ func (a *App) initScheduler(context.Context) (Service, error) {
 func (a *App) initReader(context.Context) (Service, error) {
 	return reader.New(a.cfg.Reader, reader.Deps{
 		Sources: a.configs, JetStream: a.js,
-		Watermarks: redisx.NewWatermarks(a.rdb),
-		Revisits:   transformer.NewRevisits(a.rdb),
-		Logger:     a.log,
+		Watermarks:     redisx.NewWatermarks(a.rdb),
+		Revisits:       transformer.NewRevisits(a.rdb),
+		Logger:         a.log,
+		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})
 }
 
@@ -57,19 +59,25 @@ func (a *App) initTransformer(context.Context) (Service, error) {
 	return transformer.New(a.cfg.Transformer, transformer.Deps{
 		Rules: a.configs, Connectors: redisx.NewConnectors(a.rdb),
 		Redis: a.rdb, JetStream: a.js, Logger: a.log,
+		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})
 }
 
 func (a *App) initWriter(context.Context) (Service, error) {
-	pub, err := natsx.NewPublisher(a.js, natsx.PublisherOptions{})
+	pub, err := natsx.NewPublisher(a.js, natsx.PublisherOptions{MeterProvider: a.meterProvider()})
+	if err != nil {
+		return nil, err
+	}
+	limiter, err := a.meterLimiter(redisx.NewLimiter(a.rdb, a.cfg.Writer.LimitFunc()))
 	if err != nil {
 		return nil, err
 	}
 	return writer.New(a.cfg.Writer, writer.Deps{
-		Targets: a.configs, Limiter: redisx.NewLimiter(a.rdb, a.cfg.Writer.LimitFunc()),
+		Targets: a.configs, Limiter: limiter,
 		Connectors: redisx.NewConnectors(a.rdb),
 		// Escrows stay with the log service (its README: counted once).
 		JetStream: a.js, Publisher: pub, Logger: a.log,
+		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})
 }
 
@@ -86,11 +94,12 @@ func (a *App) initSynclog(context.Context) (Service, error) {
 func (a *App) synclogDeps() synclog.Deps {
 	return synclog.Deps{
 		JetStream: a.js, Redis: a.rdb,
-		Escrows:     redisx.NewEscrows(a.rdb),
-		Quarantines: redisx.NewQuarantines(a.rdb, redisx.DefaultQuarantinePolicy),
-		Tenants:     a.configs,
-		Auth:        synclog.AuthorizerFunc(grpcx.Authorize),
-		Logger:      a.log,
+		Escrows:        redisx.NewEscrows(a.rdb),
+		Quarantines:    redisx.NewQuarantines(a.rdb, redisx.DefaultQuarantinePolicy),
+		Tenants:        a.configs,
+		Auth:           synclog.AuthorizerFunc(grpcx.Authorize),
+		Logger:         a.log,
+		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/xtsync/xtsync/pkg/grpcx"
 	"github.com/xtsync/xtsync/pkg/natsx"
@@ -43,6 +44,13 @@ type Options struct {
 	// GraphHTTPClient is the base transport of every Graph client (the
 	// demo passes graphsim's); nil builds one from Config.GraphCAFile.
 	GraphHTTPClient *http.Client
+	// SpanExporter, when set, receives every span synchronously, all
+	// sampled (tests); the OTLP exporter is configured by Config.Tracing.
+	SpanExporter sdktrace.SpanExporter
+	// SetGlobals installs this process's providers as the OTel globals
+	// (otelgrpc, kiota read only those). The binary sets it; tests that
+	// run several Apps in one process do not.
+	SetGlobals bool
 }
 
 // App is one xtsync process: the registry of its modules and the state
@@ -50,6 +58,8 @@ type Options struct {
 // order, so a module reads only what its dependencies set).
 type App struct {
 	cfg    Config
+	opts   Options
+	obs    observability
 	log    *slog.Logger
 	http   *http.Client
 	reg    *Registry
@@ -73,7 +83,7 @@ func New(cfg Config, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := &App{cfg: cfg, log: o.Logger, http: o.GraphHTTPClient, reg: NewRegistry()}
+	a := &App{cfg: cfg, opts: o, log: o.Logger, http: o.GraphHTTPClient, reg: NewRegistry()}
 	if a.http == nil && cfg.GraphCAFile != "" {
 		hc, err := httpClientWithCA(cfg.GraphCAFile)
 		if err != nil {
@@ -90,7 +100,10 @@ func New(cfg Config, o Options) (*App, error) {
 func (a *App) Registry() *Registry { return a.reg }
 
 // Run runs targets until ctx ends or a module fails (see Runner.Run).
-func (a *App) Run(ctx context.Context, targets []string) error { return a.runner.Run(ctx, targets) }
+func (a *App) Run(ctx context.Context, targets []string) error {
+	a.obs.service = serviceName(targets)
+	return a.runner.Run(ctx, targets)
+}
 
 // Ready reports whether every module of the run has started.
 func (a *App) Ready() bool { return a.runner.Ready() }
@@ -109,12 +122,14 @@ func (a *App) GRPCAddr() string {
 func (a *App) Redis() redis.UniversalClient { return a.rdb }
 
 func (a *App) register() {
-	a.reg.Register(Module{Name: ModNATS, Init: a.initNATS})
-	a.reg.Register(Module{Name: ModRedis, Init: a.initRedis})
+	a.registerObservability()
+	obs := []string{ModHTTP}
+	a.reg.Register(Module{Name: ModNATS, Deps: obs, Init: a.initNATS})
+	a.reg.Register(Module{Name: ModRedis, Deps: obs, Init: a.initRedis})
 	a.reg.Register(Module{Name: ModTopology, Deps: []string{ModNATS}, Init: a.initTopology})
 	a.reg.Register(Module{Name: ModConfigs, Deps: []string{ModRedis}, Init: a.initConfigs})
-	a.reg.Register(Module{Name: ModGRPC, Init: a.initGRPC})
-	common := []string{ModTopology, ModRedis, ModConfigs}
+	a.reg.Register(Module{Name: ModGRPC, Deps: obs, Init: a.initGRPC})
+	common := []string{ModTopology, ModRedis, ModConfigs, ModObserve}
 	a.reg.Register(Module{Name: ModScheduler, Target: true, Deps: append([]string{ModGRPC}, common...), Init: a.initScheduler})
 	a.reg.Register(Module{Name: ModReader, Target: true, Deps: common, Init: a.initReader})
 	a.reg.Register(Module{Name: ModTransformer, Target: true, Deps: common, Init: a.initTransformer})
@@ -176,7 +191,7 @@ func (a *App) initRedis(ctx context.Context) (Service, error) {
 		cfg.Addr = proc.Addr
 		a.log.Info("embedded redis-server started", "addr", proc.Addr, "dir", filepath.Join(a.cfg.DataDir, "redis"))
 	}
-	rdb, err := redisx.NewClient(cfg, nil)
+	rdb, err := redisx.NewClient(cfg, a.tracerProvider())
 	if err == nil {
 		err = rdb.Ping(ctx).Err()
 		if err != nil {

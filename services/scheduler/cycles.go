@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
@@ -44,8 +47,23 @@ func modeEvent(mode string) eventsv1.CycleMode {
 }
 
 // startCycle publishes CycleStart (message id "<cycle>/start": a retried
-// publish is stored once).
-func (s *Scheduler) startCycle(ctx context.Context, cfgID, cycleID, mode string, objects []*commonv1.ObjectRef) error {
+// publish is stored once). Each cycle is a trace of its own, rooted here:
+// the reader, transformer, writer and log spans continue it from the
+// messages' traceparent headers. An API call that asked for the cycle is
+// linked, not a parent, so a cycle's trace is the same shape however it
+// began.
+func (s *Scheduler) startCycle(ctx context.Context, cfgID, cycleID, mode string, objects []*commonv1.ObjectRef) (err error) {
+	ctx, span := s.tracer.Start(ctx, "scheduler.cycle", trace.WithNewRoot(),
+		trace.WithLinks(trace.LinkFromContext(ctx)), trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(attribute.String("xtsync.configuration_id", cfgID), attribute.String("xtsync.cycle_id", cycleID),
+			attribute.String("xtsync.mode", mode), attribute.Int("xtsync.objects", len(objects))))
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "cycle start not published")
+		}
+		span.End()
+	}()
 	subj, err := natsx.CycleSubject(cfgID, natsx.CycleVerbStart)
 	if err != nil {
 		return err

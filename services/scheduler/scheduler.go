@@ -11,7 +11,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
@@ -47,6 +49,9 @@ type Deps struct {
 	Now           func() time.Time
 	Logger        *slog.Logger
 	MeterProvider metric.MeterProvider
+	// TracerProvider traces cycles: each starts a new trace that the
+	// other services continue from the JetStream headers. Default global.
+	TracerProvider trace.TracerProvider
 }
 
 // Scheduler is the scheduler service: the SchedulerService gRPC server
@@ -54,11 +59,12 @@ type Deps struct {
 type Scheduler struct {
 	schedulerv1.UnimplementedSchedulerServiceServer
 
-	cfg   Config
-	deps  Deps
-	log   *slog.Logger
-	store *Store
-	jobs  *Jobs
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	tracer trace.Tracer
+	store  *Store
+	jobs   *Jobs
 
 	mu      sync.Mutex
 	leading bool
@@ -82,9 +88,13 @@ func New(cfg Config, deps Deps) (*Scheduler, error) {
 	if deps.Graph == nil {
 		deps.Graph = NewGraph(deps.GraphHTTPClient)
 	}
+	if deps.TracerProvider == nil {
+		deps.TracerProvider = otel.GetTracerProvider()
+	}
 	return &Scheduler{
 		cfg: cfg, deps: deps, log: deps.Logger.With("service", "scheduler"),
-		store: NewStore(deps.Redis), jobs: &Jobs{rdb: deps.Redis},
+		tracer: deps.TracerProvider.Tracer("github.com/xtsync/xtsync/services/scheduler"),
+		store:  NewStore(deps.Redis), jobs: &Jobs{rdb: deps.Redis},
 	}, nil
 }
 

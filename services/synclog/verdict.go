@@ -102,6 +102,9 @@ func (s *Service) complete(ctx context.Context, p Progress) error {
 	if err != nil || !ok {
 		return err
 	}
+	if !p.Started.IsZero() && !p.Completed.IsZero() {
+		s.m.cycle.Record(ctx, p.Completed.Sub(p.Started).Seconds(), metric.WithAttributes(attribute.String("verdict", verdict)))
+	}
 	if escrows, err := s.d.Escrows.List(ctx, cfg); err == nil {
 		s.m.escrowed.Record(ctx, int64(len(escrows)), metric.WithAttributes(attribute.String(keyConfigurationID, cfg)))
 	}

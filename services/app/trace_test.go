@@ -1,0 +1,216 @@
+package app_test
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/xtsync/xtsync/graphsim"
+	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
+	"github.com/xtsync/xtsync/pkg/grpcx"
+	"github.com/xtsync/xtsync/services/app"
+)
+
+// startObservedWorld is startWorld with the process's telemetry options:
+// an in-memory span exporter and the HTTP endpoint on a free port.
+func startObservedWorld(t *testing.T, ctx context.Context, sourceUsers int, exp sdktrace.SpanExporter) *world {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the five services")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("XTSYNC_REQUIRE_REDIS") != "" {
+			t.Fatalf("redis-server not found: %v", err)
+		}
+		t.Skip("redis-server not installed")
+	}
+	simCtx, simCancel := context.WithCancel(context.Background())
+	unlimited := graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}
+	sim, err := graphsim.Start(simCtx, graphsim.Options{Tenants: []graphsim.TenantSpec{
+		{Domain: "contoso.example", Users: sourceUsers, Seed: 5, Limits: unlimited},
+		{Domain: "fabrikam.example", Users: 2, Seed: 6, Limits: unlimited},
+	}})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		simCancel()
+		_ = sim.Close()
+	})
+	w := &world{t: t, sim: sim, source: sim.Tenants()[0], target: sim.Tenants()[1]}
+	w.source.SetPartnerPolicy(w.target.ID(), true, false)
+	w.target.SetPartnerPolicy(w.source.ID(), true, true)
+
+	var cfg app.Config
+	cfg.RegisterFlags(flag.NewFlagSet("test", flag.PanicOnError))
+	cfg.DataDir = t.TempDir()
+	cfg.GRPC.ListenAddr = "127.0.0.1:0"
+	cfg.HTTPListenAddr = "127.0.0.1:0"
+	cfg.Scheduler.Tick = 50 * time.Millisecond
+	cfg.MetricsPoll = 50 * time.Millisecond
+	tokenFile, err := app.EnsureLocalAdminToken(&cfg)
+	require.NoError(t, err)
+	token, err := os.ReadFile(tokenFile)
+	require.NoError(t, err)
+	logger := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	a, err := app.New(cfg, app.Options{Logger: logger, GraphHTTPClient: sim.HTTPClient(), SpanExporter: exp})
+	require.NoError(t, err)
+	w.app = a
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx, []string{app.All}) }()
+	t.Cleanup(func() {
+		stop()
+		require.NoError(t, <-done)
+	})
+	require.Eventually(t, func() bool { return a.GRPCAddr() != "" }, cycleWait, 20*time.Millisecond)
+	w.conn, err = grpcx.Dial(grpcx.ClientConfig{Target: a.GRPCAddr(), Token: strings.TrimSpace(string(token))})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.conn.Close() })
+	w.sched = schedulerv1.NewSchedulerServiceClient(w.conn)
+
+	ref := func(tn *graphsim.Tenant) *commonv1.TenantRef {
+		secret := filepath.Join(cfg.DataDir, tn.Domain()+".secret")
+		require.NoError(t, os.WriteFile(secret, []byte(tn.Info().ClientSecret), 0o600))
+		return &commonv1.TenantRef{TenantId: tn.ID(), Domain: tn.Domain(), ClientId: tn.Info().ClientID,
+			CredentialRef: "file:" + secret, GraphUrl: sim.GraphURL(), AuthorityUrl: sim.AuthorityURL()}
+	}
+	rulesDoc, err := structpb.NewStruct(map[string]any{"scope": "AllUsers"})
+	require.NoError(t, err)
+	resp, err := w.sched.CreateConfiguration(ctx, &schedulerv1.CreateConfigurationRequest{Configuration: &schedulerv1.Configuration{
+		DisplayName: "traced", Source: ref(w.source), Target: ref(w.target),
+		Rules: rulesDoc, ScheduleInterval: durationpb.New(24 * time.Hour),
+	}})
+	require.NoError(t, err)
+	w.cfgID = resp.GetConfiguration().GetId()
+	return w
+}
+
+// TestOneTracePerCycle: one cycle in one process (every module) against
+// graphsim is one trace rooted at the scheduler's cycle span; the reader's
+// pages, the transformer's batches, the writer's Graph $batch calls and
+// the log service's outcome batches all descend from it, across
+// JetStream, through the messages' traceparent headers.
+func TestOneTracePerCycle(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	exp := tracetest.NewInMemoryExporter()
+	w := startObservedWorld(t, ctx, 8, exp)
+	job := w.job(ctx)
+	require.Equal(t, schedulerv1.JobState_JOB_STATE_NOT_RUN, job.GetState())
+	resp, err := w.sched.StartJob(ctx, &schedulerv1.StartJobRequest{ConfigurationId: w.cfgID})
+	require.NoError(t, err)
+	cycleID := resp.GetJob().GetCurrentCycle().GetCycleId()
+	p := w.waitCycle(ctx, cycleID)
+	require.Positive(t, p.Succeeded)
+
+	var root sdktrace.ReadOnlySpan
+	var spans tracetest.SpanStubs
+	stages := []string{"reader.page", "transformer.batch", "graph $batch", "synclog.outcome_batch"}
+	// The log's span ends just after the progress it wrote says complete.
+	require.Eventually(t, func() bool {
+		spans = exp.GetSpans()
+		root = nil
+		for _, s := range spans.Snapshots() {
+			if s.Name() == "scheduler.cycle" && attr(s.Attributes(), "xtsync.cycle_id") == cycleID {
+				root = s
+			}
+		}
+		if root == nil {
+			return false
+		}
+		for _, name := range stages {
+			if len(inTrace(spans, root.SpanContext().TraceID(), name)) == 0 {
+				return false
+			}
+		}
+		return true
+	}, cycleWait, 50*time.Millisecond, "spans of the cycle: %v", names(exp.GetSpans()))
+
+	require.False(t, root.Parent().IsValid(), "the cycle span is a root")
+	require.Equal(t, w.cfgID, attr(root.Attributes(), "xtsync.configuration_id"))
+	byID := map[trace.SpanID]tracetest.SpanStub{}
+	for _, s := range spans {
+		byID[s.SpanContext.SpanID()] = s
+	}
+	for _, name := range append(stages, "reader.cycle", "writer apply intent batch") {
+		found := inTrace(spans, root.SpanContext().TraceID(), name)
+		require.NotEmpty(t, found, name)
+		for _, s := range found {
+			chain := ancestry(byID, s)
+			require.Equal(t, root.SpanContext().SpanID(), chain[len(chain)-1].SpanContext.SpanID(),
+				"%s descends from the cycle span: %v", name, chainNames(chain))
+		}
+	}
+	// The JetStream hops are in the chain: publish, then a consumer span.
+	chain := ancestry(byID, inTrace(spans, root.SpanContext().TraceID(), "synclog.outcome_batch")[0])
+	require.Subset(t, chainNames(chain), []string{"process XTSYNC_OUTCOMES", "process XTSYNC_INTENTS",
+		"process XTSYNC_CHANGES", "process XTSYNC_CYCLES", "scheduler.cycle"})
+	t.Logf("log span ancestry: %v", chainNames(chain))
+	// Graph calls under the writer's $batch are client spans of the same trace.
+	require.NotEmpty(t, inTrace(spans, root.SpanContext().TraceID(), "graph POST"))
+}
+
+func attr(kvs []attribute.KeyValue, key string) string {
+	for _, kv := range kvs {
+		if string(kv.Key) == key {
+			return kv.Value.Emit()
+		}
+	}
+	return ""
+}
+
+func inTrace(spans tracetest.SpanStubs, id trace.TraceID, name string) []tracetest.SpanStub {
+	var out []tracetest.SpanStub
+	for _, s := range spans {
+		if s.SpanContext.TraceID() == id && s.Name == name {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ancestry is s and its parents up to the first span whose parent was not
+// exported (the root, if the chain is whole).
+func ancestry(byID map[trace.SpanID]tracetest.SpanStub, s tracetest.SpanStub) []tracetest.SpanStub {
+	chain := []tracetest.SpanStub{s}
+	for s.Parent.IsValid() {
+		p, ok := byID[s.Parent.SpanID()]
+		if !ok {
+			break
+		}
+		chain = append(chain, p)
+		s = p
+	}
+	return chain
+}
+
+func chainNames(chain []tracetest.SpanStub) []string {
+	out := make([]string, len(chain))
+	for i, s := range chain {
+		out[i] = s.Name
+	}
+	return out
+}
+
+func names(spans tracetest.SpanStubs) map[string]int {
+	out := map[string]int{}
+	for _, s := range spans {
+		out[s.Name]++
+	}
+	return out
+}
