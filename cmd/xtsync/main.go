@@ -88,7 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if tokenFile != "" {
 		logger.Info("gRPC API on loopback with a local admin token; send it as a bearer token", "token_file", tokenFile)
 	}
-	a, err := app.New(cfg, app.Options{Logger: logger})
+	// The process's OTel providers become the globals: otelgrpc and the
+	// Graph SDK's own spans read only those.
+	a, err := app.New(cfg, app.Options{Logger: logger, SetGlobals: true})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
