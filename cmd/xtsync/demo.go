@@ -342,7 +342,7 @@ func printSummary(out io.Writer, title string, dm *demo, p cycleProgress, took t
 	fmt.Fprintf(out, "    groups:       %d in scope, %d mirrored\n", c.GroupsWant, c.GroupsOK)
 	fmt.Fprintf(out, "    memberships:  %d wanted, %d in place", c.MembershipsWant, c.MembershipsOK)
 	if c.MembershipsPending > 0 {
-		fmt.Fprintf(out, ", %d pending: users provisioned in this cycle after their group was written (the reader reads groups first); the next cycle adds them", c.MembershipsPending)
+		fmt.Fprintf(out, ", %d pending: users provisioned in this cycle after their group was written; the next cycle adds them", c.MembershipsPending)
 	}
 	fmt.Fprintln(out)
 	if c.ok() {
@@ -425,14 +425,12 @@ func demoGroupInScope(g graphsim.Group, assigned map[string]bool) bool {
 	return assigned[g.ID] && g.DeletedDateTime == nil && g.SecurityEnabled && !g.MailEnabled
 }
 
-// demoInvited is the address the writer invites a source user with; the
-// B2B user's mail.
+// demoInvited is the address the writer invites a source user with, the
+// B2B user's mail: mail, else the UPN (the first otherMails entry only
+// when a mapping carries otherMails, which the default ones do not).
 func demoInvited(u graphsim.User) string {
-	switch {
-	case u.Mail != "":
+	if u.Mail != "" {
 		return strings.ToLower(u.Mail)
-	case len(u.OtherMails) > 0:
-		return strings.ToLower(u.OtherMails[0])
 	}
 	return strings.ToLower(u.UserPrincipalName)
 }
@@ -444,9 +442,10 @@ func demoInvited(u graphsim.User) string {
 // members (nested groups are not synchronized); nothing else was made.
 //
 // before is the previous check's provisioned users (source id -> target
-// id): a member provisioned only in this cycle is pending, not missing,
-// because the reader reads groups before users, so its group was written
-// before its B2B user existed; the group is revisited next cycle.
+// id): a member provisioned only in this cycle and missing from its group
+// is pending, not missing: the reader reads groups before users, so the
+// group may have been written before the B2B user existed, and it is
+// revisited next cycle.
 func (dm *demo) check(before map[string]string) demoCheck {
 	var c demoCheck
 	assigned := map[string]bool{}
