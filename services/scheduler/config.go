@@ -29,6 +29,9 @@ type Config struct {
 	ForceDeletesTTL time.Duration `yaml:"force_deletes_ttl"`
 	// GraphTimeout bounds TestConnection's Graph calls.
 	GraphTimeout time.Duration `yaml:"graph_timeout"`
+	// DisableQuarantinedAfter pauses a job whose quarantine series is this
+	// old (Entra: four weeks).
+	DisableQuarantinedAfter time.Duration `yaml:"disable_quarantined_after"`
 }
 
 // DefaultConfig returns the defaults RegisterFlags installs.
@@ -36,6 +39,7 @@ func DefaultConfig() Config {
 	return Config{
 		Tick: 5 * time.Second, LeaderTTL: 15 * time.Second, CycleTimeout: 12 * time.Hour,
 		AuditMaxLen: 1_000_000, ForceDeletesTTL: 7 * 24 * time.Hour, GraphTimeout: 30 * time.Second,
+		DisableQuarantinedAfter: 28 * 24 * time.Hour,
 	}
 }
 
@@ -48,6 +52,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.Int64Var(&c.AuditMaxLen, prefix+"audit-max-len", d.AuditMaxLen, "Approximate cap of the audit stream.")
 	f.DurationVar(&c.ForceDeletesTTL, prefix+"force-deletes-ttl", d.ForceDeletesTTL, "Expiry of an unclaimed force-deletes approval.")
 	f.DurationVar(&c.GraphTimeout, prefix+"graph-timeout", d.GraphTimeout, "Bound on TestConnection's Graph calls.")
+	f.DurationVar(&c.DisableQuarantinedAfter, prefix+"disable-quarantined-after", d.DisableQuarantinedAfter, "Pause a job quarantined for this long.")
 }
 
 // Validate reports every invalid setting at once.
@@ -65,8 +70,8 @@ func (c Config) Validate() error {
 	if c.AuditMaxLen < 1 {
 		errs = append(errs, errors.New("audit max len must be positive"))
 	}
-	if c.ForceDeletesTTL <= 0 || c.GraphTimeout <= 0 {
-		errs = append(errs, errors.New("force-deletes ttl and graph timeout must be positive"))
+	if c.ForceDeletesTTL <= 0 || c.GraphTimeout <= 0 || c.DisableQuarantinedAfter <= 0 {
+		errs = append(errs, errors.New("force-deletes ttl, graph timeout and disable-quarantined-after must be positive"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("scheduler: config: %w", err)

@@ -97,6 +97,8 @@ func (s *Scheduler) tickOne(ctx context.Context, id string, fence uint64) error 
 	}
 	q, err := s.deps.Quarantines.Get(ctx, id)
 	switch {
+	case err == nil && now.Sub(q.SeriesBegan) > s.cfg.DisableQuarantinedAfter:
+		return s.disableExpired(ctx, id, now)
 	case err == nil && q.NextAttempt.After(now):
 		return nil // deferred by quarantine back-off
 	case err != nil && !errors.Is(err, redisx.ErrNotFound):
@@ -121,6 +123,27 @@ func (s *Scheduler) tickOne(ctx context.Context, id string, fence uint64) error 
 		s.rewind(ctx, id)
 		return err
 	}
+	return nil
+}
+
+// ReasonQuarantineExpired: quarantined past DisableQuarantinedAfter.
+const ReasonQuarantineExpired = "QuarantineExpired"
+
+// disableExpired pauses a job quarantined for DisableQuarantinedAfter
+// (Entra disables a job quarantined for four weeks): an admin must fix the
+// cause and restart it. The scheduler's clock decides, not the store's.
+func (s *Scheduler) disableExpired(ctx context.Context, id string, now time.Time) error {
+	_, err := s.jobs.apply(ctx, id, now, transition{
+		from: []schedulerv1.JobState{schedulerv1.JobState_JOB_STATE_ACTIVE},
+		to:   schedulerv1.JobState_JOB_STATE_PAUSED, reason: ptr(ReasonQuarantineExpired),
+	})
+	if errors.Is(err, ErrState) || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("disable job %s after its quarantine expired: %w", id, err)
+	}
+	s.log.WarnContext(ctx, "job disabled: quarantined for longer than the policy allows", keyConfiguration, id)
 	return nil
 }
 

@@ -155,6 +155,25 @@ func TestQuarantineDefersCycles(t *testing.T) {
 	require.Eventually(t, func() bool { return len(e.starts(id)) == 2 }, waitFor, poll)
 }
 
+// TestExpiredQuarantineDisablesTheJob: a job quarantined for longer than
+// the policy allows (four weeks) is paused with QuarantineExpired instead
+// of retried forever.
+func TestExpiredQuarantineDisablesTheJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t)
+	e.run(e.sched)
+	id := e.createInterval(tenantA, tenantB, 5*time.Minute).GetId()
+	e.startAndEnd(id)
+	_, err := e.deps.Quarantines.Enter(ctx, id, "AuthorizationDenied", "credentials refused", e.clock.Now().Add(-29*24*time.Hour))
+	require.NoError(t, err)
+	e.clock.Advance(48 * time.Hour)
+	require.Eventually(t, func() bool { return e.job(id).GetState() == paused }, waitFor, poll)
+	job := e.job(id)
+	require.Equal(t, scheduler.ReasonQuarantineExpired, job.GetReason())
+	require.Len(t, e.starts(id), 1, "no cycle after the quarantine expired")
+}
+
 func TestPausedJobIsNotScheduled(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
