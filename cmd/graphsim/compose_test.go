@@ -22,10 +22,10 @@ type composeFile struct {
 		Build         any      `yaml:"build"`
 		ContainerName string   `yaml:"container_name"`
 		Profiles      []string `yaml:"profiles"`
-		Command     []string `yaml:"command"`
-		Volumes     []string `yaml:"volumes"`
-		Ports       []string `yaml:"ports"`
-		Healthcheck *struct {
+		Command       []string `yaml:"command"`
+		Volumes       []string `yaml:"volumes"`
+		Ports         []string `yaml:"ports"`
+		Healthcheck   *struct {
 			Test []string `yaml:"test"`
 		} `yaml:"healthcheck"`
 	} `yaml:"services"`
