@@ -163,6 +163,17 @@ func TestApply(t *testing.T) {
 			grp, _ = e.tenant.Group(gid)
 			require.ElementsMatch(t, []string{u2, u3}, grp.Members)
 
+			// A desired member deprovisioned in the target meanwhile (the
+			// same cycle): its absence is the desired state, not a failure.
+			require.NoError(t, e.tenant.DeleteUser(u3))
+			requireSuccess(t, applyOK(t, w, batchOf(e, upd)))
+			grp, _ = e.tenant.Group(gid)
+			require.ElementsMatch(t, []string{u2}, grp.Members)
+			require.NoError(t, e.tenant.RestoreUser(u3))
+			requireSuccess(t, applyOK(t, w, batchOf(e, upd)))
+			grp, _ = e.tenant.Group(gid)
+			require.ElementsMatch(t, []string{u2, u3}, grp.Members)
+
 			// A group sync did not create is never touched.
 			upd.ConnectorEntry.CreatedBySync = false
 			upd.DesiredMemberIds = nil

@@ -65,7 +65,9 @@ func (a *applier) memberWrites(t *task, desired, current []string) []*item {
 			Method: http.MethodPost, URL: objectPath(false, t.targetID) + "/members/$ref",
 			Body: map[string]any{"@odata.id": a.refURL(id)},
 		}
-		items = append(items, a.newItem(req, nil, alreadyMember))
+		items = append(items, a.newItem(req, nil, func(res graph.BatchResult) bool {
+			return alreadyMember(res) || memberGone(res, id)
+		}))
 	}
 	return items
 }
@@ -75,6 +77,15 @@ func (a *applier) memberWrites(t *task, desired, current []string) []*item {
 func alreadyMember(res graph.BatchResult) bool {
 	return res.Status == http.StatusBadRequest && res.Err != nil &&
 		strings.Contains(strings.ToLower(res.Err.Message), "already exist")
+}
+
+// memberGone: Graph answers 404 naming the member when the object to add
+// no longer exists in the target, e.g. a user deprovisioned in this very
+// cycle after the group's members were decided. Its absence is the desired
+// state; a 404 naming the group is a real failure.
+func memberGone(res graph.BatchResult, memberID string) bool {
+	return res.Status == http.StatusNotFound && res.Err != nil &&
+		strings.Contains(strings.ToLower(res.Err.Message), strings.ToLower(memberID))
 }
 
 // relative turns an absolute @odata.nextLink into a path under the service
