@@ -73,13 +73,11 @@ func (sc e2eScope) inScope(source *graphsim.Tenant) (users func(graphsim.User) b
 	return users, groups
 }
 
-// e2eInvited is the address a source user is invited with.
+// e2eInvited is the address the writer invites a source user with (the
+// default mappings): mail, else the user principal name.
 func e2eInvited(u graphsim.User) string {
-	switch {
-	case u.Mail != "":
+	if u.Mail != "" {
 		return strings.ToLower(u.Mail)
-	case len(u.OtherMails) > 0:
-		return strings.ToLower(u.OtherMails[0])
 	}
 	return strings.ToLower(u.UserPrincipalName)
 }
