@@ -17,16 +17,24 @@ type limitsJSON struct {
 	LatencyJitter   json.RawMessage `json:"latency_jitter,omitempty"`
 	FaultRate       float64         `json:"fault_rate,omitempty"`
 	Unauthorized    bool            `json:"unauthorized,omitempty"`
+	ResetRate       float64         `json:"reset_rate,omitempty"`
+	SlowBodyRate    float64         `json:"slow_body_rate,omitempty"`
+	SlowBody        json.RawMessage `json:"slow_body,omitempty"`
 }
 
 // MarshalJSON renders durations as strings.
 func (l Limits) MarshalJSON() ([]byte, error) {
 	lat, _ := json.Marshal(l.Latency.String())
 	jit, _ := json.Marshal(l.LatencyJitter.String())
-	return json.Marshal(limitsJSON{
+	w := limitsJSON{
 		WritesPerMinute: l.WritesPerMinute, ReadsPerMinute: l.ReadsPerMinute, Burst: l.Burst,
 		Latency: lat, LatencyJitter: jit, FaultRate: l.FaultRate, Unauthorized: l.Unauthorized,
-	})
+		ResetRate: l.ResetRate, SlowBodyRate: l.SlowBodyRate,
+	}
+	if l.SlowBody != 0 {
+		w.SlowBody, _ = json.Marshal(l.SlowBody.String())
+	}
+	return json.Marshal(w)
 }
 
 // UnmarshalJSON accepts durations as strings or milliseconds.
@@ -43,8 +51,13 @@ func (l *Limits) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("decode limits latency_jitter: %w", err)
 	}
+	slow, err := parseDuration(w.SlowBody)
+	if err != nil {
+		return fmt.Errorf("decode limits slow_body: %w", err)
+	}
 	*l = Limits{WritesPerMinute: w.WritesPerMinute, ReadsPerMinute: w.ReadsPerMinute, Burst: w.Burst,
-		Latency: lat, LatencyJitter: jit, FaultRate: w.FaultRate, Unauthorized: w.Unauthorized}
+		Latency: lat, LatencyJitter: jit, FaultRate: w.FaultRate, Unauthorized: w.Unauthorized,
+		ResetRate: w.ResetRate, SlowBodyRate: w.SlowBodyRate, SlowBody: slow}
 	return nil
 }
 

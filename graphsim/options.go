@@ -60,6 +60,15 @@ type Limits struct {
 	// secret does: token requests are refused (invalid_client) and Graph
 	// calls with a token issued before answer 401 InvalidAuthenticationToken.
 	Unauthorized bool `json:"unauthorized,omitempty"`
+	// ResetRate is the fraction (0..1) of Graph HTTP requests (a $batch
+	// counts once) whose connection is cut without an answer, half of
+	// them after the request took effect: the client cannot tell whether
+	// a write happened.
+	ResetRate float64 `json:"reset_rate,omitempty"`
+	// SlowBodyRate is the fraction (0..1) of Graph answers whose body
+	// trickles out over SlowBody (default 2s) after the status line.
+	SlowBodyRate float64       `json:"slow_body_rate,omitempty"`
+	SlowBody     time.Duration `json:"slow_body,omitempty"`
 }
 
 // Stats counts Graph requests of one tenant since start. Requests inside a
@@ -70,7 +79,11 @@ type Stats struct {
 	Writes    int64 `json:"writes"`
 	Throttled int64 `json:"throttled"`
 	Faults    int64 `json:"faults"`
-	Tokens    int64 `json:"tokens"`
+	// Resets and SlowBodies count connection-level faults (ResetRate,
+	// SlowBodyRate).
+	Resets     int64 `json:"resets"`
+	SlowBodies int64 `json:"slow_bodies"`
+	Tokens     int64 `json:"tokens"`
 }
 
 // TenantInfo identifies a tenant and the credentials of its app.

@@ -56,6 +56,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A handler bug must not kill the connection without a Graph
 		// answer; fuzzing hunts these, this is the backstop.
 		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // an injected connection reset (ResetRate)
+			}
 			s.log.Error("graphsim handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
 			rc := &reqCtx{now: s.now(), reqID: newRequestID()}
 			rc.clientReqID = rc.reqID
@@ -107,11 +110,56 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc.setPath(strings.TrimPrefix(r.URL.EscapedPath(), "/v1.0"), r.URL.RawQuery)
+	fault, slow := rc.t.connFault()
+	if fault == connResetBefore {
+		panic(http.ErrAbortHandler) // the server closes the connection unanswered
+	}
+	var resp *response
 	if rc.method == http.MethodPost && len(rc.segs) == 1 && rc.segs[0] == "$batch" {
-		s.write(w, rc, s.handleBatch(rc))
+		resp = s.handleBatch(rc)
+	} else {
+		resp = s.admitAndRoute(rc)
+	}
+	switch fault {
+	case connResetAfter:
+		panic(http.ErrAbortHandler) // done, but the answer is lost
+	case connSlowBody:
+		s.writeSlow(w, rc, resp, slow)
 		return
 	}
-	s.write(w, rc, s.admitAndRoute(rc))
+	s.write(w, rc, resp)
+}
+
+// writeSlow answers with the status line at once and the body in small
+// pieces over d, as a congested path does.
+func (s *Server) writeSlow(w http.ResponseWriter, rc *reqCtx, resp *response, d time.Duration) {
+	resp.finalize(rc.now, rc.reqID, rc.clientReqID)
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	w.WriteHeader(resp.status)
+	const pieces = 8
+	rest := resp.body
+	fl, _ := w.(http.Flusher)
+	for i := 0; i < pieces && len(rest) > 0; i++ {
+		n := len(rest) / (pieces - i)
+		if i == pieces-1 || n == 0 {
+			n = len(rest)
+		}
+		if _, err := w.Write(rest[:n]); err != nil {
+			return
+		}
+		rest = rest[n:]
+		if fl != nil {
+			fl.Flush()
+		}
+		select {
+		case <-time.After(d / pieces):
+		case <-rc.ctx.Done():
+			return
+		}
+	}
 }
 
 // gunzip inflates a gzip body, capped at maxBody.

@@ -21,6 +21,7 @@ type Tenant struct {
 
 	stats struct {
 		requests, reads, writes, throttled, faults, tokens atomic.Int64
+		resets, slowBodies                                 atomic.Int64
 	}
 
 	mu         sync.RWMutex
@@ -60,12 +61,14 @@ func (t *Tenant) SetLimits(l Limits) error {
 // Stats returns the tenant's request counters.
 func (t *Tenant) Stats() Stats {
 	return Stats{
-		Requests:  t.stats.requests.Load(),
-		Reads:     t.stats.reads.Load(),
-		Writes:    t.stats.writes.Load(),
-		Throttled: t.stats.throttled.Load(),
-		Faults:    t.stats.faults.Load(),
-		Tokens:    t.stats.tokens.Load(),
+		Requests:   t.stats.requests.Load(),
+		Reads:      t.stats.reads.Load(),
+		Writes:     t.stats.writes.Load(),
+		Throttled:  t.stats.throttled.Load(),
+		Faults:     t.stats.faults.Load(),
+		Resets:     t.stats.resets.Load(),
+		SlowBodies: t.stats.slowBodies.Load(),
+		Tokens:     t.stats.tokens.Load(),
 	}
 }
 

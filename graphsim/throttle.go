@@ -34,6 +34,12 @@ func (l Limits) normalize() (Limits, error) {
 		return l, errors.New("latency must not be negative")
 	case l.FaultRate < 0 || l.FaultRate > 1 || math.IsNaN(l.FaultRate):
 		return l, fmt.Errorf("fault rate %v is outside 0..1", l.FaultRate)
+	case l.ResetRate < 0 || l.ResetRate > 1 || math.IsNaN(l.ResetRate):
+		return l, fmt.Errorf("reset rate %v is outside 0..1", l.ResetRate)
+	case l.SlowBodyRate < 0 || l.SlowBodyRate > 1 || math.IsNaN(l.SlowBodyRate):
+		return l, fmt.Errorf("slow body rate %v is outside 0..1", l.SlowBodyRate)
+	case l.SlowBody < 0:
+		return l, errors.New("slow body must not be negative")
 	}
 	return l, nil
 }
@@ -139,4 +145,39 @@ func randomFault() *gerror {
 		return &gerror{status: http.StatusGatewayTimeout, code: codeGatewayTimeout, retryAfter: 1,
 			message: "The gateway did not receive a response from the service in time."}
 	}
+}
+
+// connFault is what the HTTP layer does to one Graph exchange besides
+// answering it: cut the connection before or after the request took
+// effect, or trickle the body out.
+type connFault int
+
+const (
+	connOK connFault = iota
+	connResetBefore
+	connResetAfter
+	connSlowBody
+)
+
+// connFault rolls the tenant's connection-level faults for one request.
+func (t *Tenant) connFault() (connFault, time.Duration) {
+	t.limMu.RLock()
+	l := t.limits
+	t.limMu.RUnlock()
+	if l.ResetRate > 0 && rand.Float64() < l.ResetRate {
+		t.stats.resets.Add(1)
+		if rand.IntN(2) == 0 {
+			return connResetBefore, 0
+		}
+		return connResetAfter, 0
+	}
+	if l.SlowBodyRate > 0 && rand.Float64() < l.SlowBodyRate {
+		t.stats.slowBodies.Add(1)
+		d := l.SlowBody
+		if d == 0 {
+			d = 2 * time.Second
+		}
+		return connSlowBody, d
+	}
+	return connOK, 0
 }
