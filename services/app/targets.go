@@ -50,6 +50,7 @@ func (a *App) initReader(context.Context) (Service, error) {
 		Sources: a.configs, JetStream: a.js,
 		Watermarks:     redisx.NewWatermarks(a.rdb),
 		Revisits:       transformer.NewRevisits(a.rdb),
+		Groups:         transformer.NewCycleGroups(a.rdb, a.cfg.Transformer.CycleStateTTL),
 		Logger:         a.log,
 		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})

@@ -16,11 +16,23 @@ import (
 // published so far. A stop or shutdown ends the wait. what names the
 // barrier in errors and logs.
 func (c *cycle) waitDrained(ctx context.Context, what string) error {
-	stream, err := c.r.deps.JetStream.Stream(ctx, natsx.StreamChanges)
+	return c.waitEmpty(ctx, what, natsx.StreamChanges, "xtsync.changes."+c.start.GetConfigurationId()+".*")
+}
+
+// waitWritten blocks until XTSYNC_INTENTS holds no message of this
+// configuration. Writers ack an IntentBatch only after storing its
+// connector entries and publishing its outcomes, so once the changes are
+// drained too, every object decided so far is in the connector store.
+func (c *cycle) waitWritten(ctx context.Context, what string) error {
+	return c.waitEmpty(ctx, what, natsx.StreamIntents, "xtsync.intents.*."+c.start.GetConfigurationId()+".*")
+}
+
+// waitEmpty polls the stream's backlog under filter until it is empty.
+func (c *cycle) waitEmpty(ctx context.Context, what, streamName, filter string) error {
+	stream, err := c.r.deps.JetStream.Stream(ctx, streamName)
 	if err != nil {
 		return fmt.Errorf("%s barrier: %w", what, err)
 	}
-	filter := "xtsync.changes." + c.start.GetConfigurationId() + ".*"
 	for {
 		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(filter))
 		if err != nil {
@@ -33,7 +45,7 @@ func (c *cycle) waitDrained(ctx context.Context, what string) error {
 		if backlog == 0 {
 			return nil
 		}
-		c.log.Debug("waiting for the transformers", "barrier", what, "backlog", backlog)
+		c.log.Debug("waiting for the backlog", "barrier", what, "stream", streamName, "backlog", backlog)
 		t := time.NewTimer(c.r.cfg.BarrierPoll)
 		select {
 		case <-ctx.Done():

@@ -39,6 +39,9 @@ type cycle struct {
 	mode  eventsv1.CycleMode
 	f     changeFactory
 	log   *slog.Logger
+	// usersRead holds the ids a delta users round published in this run:
+	// the revisit set skips them (one change per object and cycle).
+	usersRead map[string]bool
 }
 
 // RunCycle reads one cycle to its end: the changes on XTSYNC_CHANGES, then
@@ -132,13 +135,19 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 		return c.end(ctx)
 	}
 	// Groups first: the transformer learns the assigned groups' member sets
-	// from them, and decides users' assignment scope with those sets.
+	// from them, and decides users' assignment scope with those sets. With
+	// Deps.Groups this is a scope pass only: the groups are written after
+	// the users (provisionGroups), so their members resolve in this cycle.
+	deferGroups := c.r.deps.Groups != nil
 	sel := c.r.cfg.GroupSelect
 	groups, err := c.prepare(ctx, redisx.Groups)
 	if err != nil {
 		return err
 	}
-	if err := c.read(ctx, groups, append(sel[:len(sel):len(sel)], "members"), c.fetchGroups); err != nil {
+	c.pp.scopeOnly = deferGroups
+	err = c.read(ctx, groups, append(sel[:len(sel):len(sel)], "members"), c.fetchGroups)
+	c.pp.scopeOnly = false
+	if err != nil {
 		return err
 	}
 	if c.r.cfg.GroupsBarrier {
@@ -150,11 +159,20 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	if err != nil {
 		return err
 	}
-	if err := c.revisit(ctx, users); err != nil {
-		return err
+	if !users.full {
+		c.usersRead = map[string]bool{}
 	}
 	if err := c.read(ctx, users, c.r.cfg.UserSelect, c.fetchUsers); err != nil {
 		return err
+	}
+	revisited, err := c.revisit(ctx, users)
+	if err != nil {
+		return err
+	}
+	if deferGroups {
+		if err := c.provisionGroups(ctx, groups, revisited); err != nil {
+			return err
+		}
 	}
 	if err := c.end(ctx); err != nil {
 		return err
@@ -206,6 +224,11 @@ func (c *cycle) fetchUsers(ctx context.Context, req graph.DeltaRequest, _ bool) 
 	changes, err := c.f.userChanges(p)
 	if err != nil {
 		return pageResult{}, err
+	}
+	if c.usersRead != nil {
+		for _, ch := range changes {
+			c.usersRead[ch.GetObject().GetObjectId()] = true
+		}
 	}
 	return pageResult{changes: changes, objects: len(p.Objects), removed: len(p.Removed),
 		nextLink: p.NextLink, delta: p.DeltaLink}, nil

@@ -64,7 +64,9 @@ type env struct {
 	reader  *reader.Reader
 	// revisits, when set before newReader, is the reader's revisit set.
 	revisits reader.Revisits
-	topo     natsx.TopologyConfig
+	// groups, when set before newReader, turns on the groups provisioning round.
+	groups reader.CycleGroups
+	topo   natsx.TopologyConfig
 }
 
 type envOpts struct {
@@ -131,7 +133,8 @@ func (e *env) newClient() *graph.Client {
 
 func (e *env) newReader() *reader.Reader {
 	r, err := reader.New(e.cfg, reader.Deps{
-		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Revisits: e.revisits, Logger: testLogger(e.t),
+		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Revisits: e.revisits, Groups: e.groups,
+		Logger: testLogger(e.t),
 	})
 	require.NoError(e.t, err)
 	return r

@@ -25,6 +25,10 @@ type pagePublisher struct {
 	cycleID  string
 	mode     eventsv1.CycleMode
 	m        *metrics
+	// scopeOnly marks the batches of the groups' scope pass: the
+	// transformer stores them for the groups provisioning round and
+	// writes nothing, so they are not counted in published.
+	scopeOnly bool
 	// published counts SourceChanges handed to JetStream in this run; it is
 	// what CycleEnd reports once WaitAll confirmed them.
 	published int64
@@ -95,6 +99,7 @@ func (p *pagePublisher) send(ctx context.Context, typ string, page int64, shard,
 		Changes:         changes,
 		Page:            page,
 		Mode:            p.mode,
+		ScopeOnly:       p.scopeOnly,
 	}
 	id := batchMsgID(p.cycleID, typ, page, shard, part)
 	// One order key per configuration and shard: a shard consumer applies
@@ -104,7 +109,9 @@ func (p *pagePublisher) send(ctx context.Context, typ string, page int64, shard,
 		p.m.publishFailures.Add(ctx, 1)
 		return fmt.Errorf("publish batch %s: %w", id, err)
 	}
-	p.published += int64(len(changes))
+	if !p.scopeOnly {
+		p.published += int64(len(changes))
+	}
 	return nil
 }
 

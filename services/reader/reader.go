@@ -26,6 +26,9 @@ type Deps struct {
 	// Revisits, when set, adds the transformer's revisit set to every
 	// delta cycle.
 	Revisits Revisits
+	// Groups, when set, makes the groups round a scope pass and adds the
+	// groups provisioning round after the users are written (cycle.run).
+	Groups CycleGroups
 	// Logger defaults to slog.Default(); providers default to no-ops.
 	Logger         *slog.Logger
 	TracerProvider trace.TracerProvider

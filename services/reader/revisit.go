@@ -18,39 +18,52 @@ type Revisits interface {
 	List(ctx context.Context, configurationID string) ([]string, error)
 }
 
-// revisit publishes the revisit set as changes, read by id, before the
-// users round and after the groups (and their barrier): the membership
-// changes of this very cycle are then already in the set. A full import
-// reads every object anyway and skips it.
-func (c *cycle) revisit(ctx context.Context, users *round) error {
+// revisit publishes the revisit set as changes, read by id, after the
+// groups (and their barrier: the membership changes of this very cycle are
+// then already in the set) and after the users round, skipping the users
+// that round published: one change per object and cycle. A full import
+// reads every object anyway and skips it. With the groups provisioning
+// round (Deps.Groups), revisited groups are returned instead of published:
+// they go with the cycle's other groups, after the users are written.
+func (c *cycle) revisit(ctx context.Context, users *round) (groups []*eventsv1.SourceChange, err error) {
 	if c.r.deps.Revisits == nil || users.full {
-		return nil
+		return nil, nil
 	}
 	ids, err := c.r.deps.Revisits.List(ctx, c.start.GetConfigurationId())
 	if err != nil {
-		return fmt.Errorf("list revisits: %w", err)
+		return nil, fmt.Errorf("list revisits: %w", err)
 	}
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	changes := make([]*eventsv1.SourceChange, 0, len(ids))
 	for _, id := range ids {
+		if c.usersRead[id] {
+			continue // the users round has it, as new as this read
+		}
 		ch, err := c.readByID(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if c.r.deps.Groups != nil && ch.GetObject().GetType() == commonv1.ObjectType_OBJECT_TYPE_GROUP {
+			groups = append(groups, ch)
+			continue
 		}
 		changes = append(changes, ch)
 	}
-	// Page number: from the users round's claimed revision, unique to this
-	// run, and negative: the first users page has that revision as its
-	// number, and an object in both would get the same intent id (the log
-	// service would count one outcome and never complete the cycle).
+	if len(changes) == 0 {
+		return groups, nil
+	}
+	// Page number: from the users round's revision, unique to this run,
+	// and negative: users pages are numbered with revisions, and an object
+	// in both would get the same intent id (the log service would count one
+	// outcome and never complete the cycle).
 	if err := c.pp.publish(ctx, "revisit", -1-int64(users.wm.Rev), changes); err != nil {
-		return err
+		return nil, err
 	}
 	c.countObjects(ctx, "revisit", changes)
-	c.log.Info("revisits queued", keyObjects, len(changes))
-	return c.pp.waitAll(ctx)
+	c.log.Info("revisits queued", keyObjects, len(changes), "groups_deferred", len(groups))
+	return groups, c.pp.waitAll(ctx)
 }
 
 // readByID reads an object of unknown type: a user, else a group. One

@@ -7,7 +7,9 @@
 //  1. The configuration's compiled rules come from a RulesResolver
 //     (StaticRules until the configuration store exists).
 //  2. With "sync only assigned users and groups", group changes update the
-//     assigned-group membership store first (AssignedMembers).
+//     assigned-group membership store first (AssignedMembers). A scope-only
+//     batch stops here: its changes are stored for the cycle's groups
+//     provisioning round (CycleGroups) and nothing is published.
 //  3. One ConnectorStore.GetMany loads the entries of the batch's objects
 //     and of everything they reference (managers, group members); one HMGET
 //     loads the assigned groups of its users.
@@ -42,11 +44,23 @@
 //     (WorkQueue: acked = deleted), then publish the users. Without it a
 //     user may be decided before its group: skipped as NotEffectivelyEntitled
 //     now, and picked up through the revisit set next cycle.
+//   - Groups after their members. A group's write lists its members'
+//     target ids, known only once the members are written. So the groups
+//     round is a scope pass: batches with scope_only set update the
+//     assigned members as above and are stored (CycleGroups,
+//     xtsync:{cfg}:cycle:<id>:groups, latest observed change per group), no
+//     intents and no output message. Once the users are decided and written
+//     (changes, then intents of the configuration drained) the reader
+//     publishes the stored groups again as ordinary, counted changes: the
+//     groups provisioning round, decided here like any change, members
+//     resolved through the connector store. One decision per group and
+//     cycle.
 //   - The revisit set (Revisits, xtsync:{cfg}:revisit): users who joined or
 //     left an assigned group and objects with unresolved references. A delta
-//     never returns them, so at the start of each cycle the reader reads the
-//     set and publishes those objects (GET by id) as UPSERT changes (a
-//     deleted one as HARD_DELETED). The transformer removes ids it decides
+//     never returns them, so in each delta cycle the reader reads the set
+//     after the users round and publishes those objects (GET by id) as
+//     UPSERT changes (a deleted one as HARD_DELETED); groups go with the
+//     groups provisioning round. The transformer removes ids it decides
 //     without a pending reference.
 //   - After an assignment change (a group newly assigned), run a full
 //     import: members of groups never seen as assigned are unknown.

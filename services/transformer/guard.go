@@ -26,6 +26,7 @@ const CodeDeletionThresholdExceeded = string(rules.DeletionThresholdExceeded)
 //	xtsync:{<cfg>}:cycle:<id>:held          HASH   intent id -> WriteIntent: over the threshold, awaiting the admin
 //	xtsync:{<cfg>}:cycle:<id>:decision      STRING "release" or "hold", once the cycle end decided
 //	xtsync:{<cfg>}:cycle:<id>:force         STRING set by ReleaseHeld: hold nothing more
+//	xtsync:{<cfg>}:cycle:<id>:groups        HASH   the scope pass's group changes (CycleGroups, cyclegroups.go)
 //
 // and per configuration
 //

@@ -101,6 +101,9 @@ func (t *Transformer) handler(pool chan *natsx.Publisher) natsx.Handler {
 		if err != nil {
 			return err
 		}
+		if b.GetScopeOnly() {
+			return nil // stored for the groups provisioning round; nothing for writers
+		}
 		msgID := m.MsgID()
 		if msgID == "" {
 			msgID = b.GetCycleId() + "/page/" + strconv.FormatInt(b.GetPage(), 10) + "/" + strconv.Itoa(int(b.GetShard()))

@@ -83,6 +83,17 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 			return nil, err
 		}
 	}
+	if b.GetScopeOnly() {
+		// The groups' scope pass: their writes wait for the cycle's groups
+		// provisioning round, after the users they list are written.
+		if err := t.groups.store(ctx, cfgID, cycle, b.GetChanges()); err != nil {
+			return nil, err
+		}
+		t.log.DebugContext(ctx, "scope-only batch stored", keyConfiguration, cfgID, keyCycle, cycle,
+			keyPage, b.GetPage(), keyShard, b.GetShard(), keyObjects, len(b.GetChanges()))
+		return &Result{Intents: &eventsv1.IntentBatch{ConfigurationId: cfgID, CycleId: cycle,
+			TargetTenantId: comp.TargetTenantID, Shard: b.GetShard()}, Threshold: comp.DeletionThreshold}, nil
+	}
 	entries, direct, err := t.load(ctx, b, assigned)
 	if err != nil {
 		return nil, err

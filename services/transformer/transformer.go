@@ -49,6 +49,7 @@ type Transformer struct {
 	members *AssignedMembers
 	guard   *DeletionGuard
 	revisit *Revisits
+	groups  *CycleGroups
 	// afterPublish, set by tests, runs between WaitAll and the ack: the
 	// place a crash makes JetStream redeliver an already published batch.
 	afterPublish func(ctx context.Context, msgID string) error
@@ -97,5 +98,6 @@ func New(cfg Config, deps Deps) (*Transformer, error) {
 		members: NewAssignedMembers(deps.Redis),
 		guard:   NewDeletionGuard(deps.Redis, cfg.CycleStateTTL),
 		revisit: NewRevisits(deps.Redis),
+		groups:  NewCycleGroups(deps.Redis, cfg.CycleStateTTL),
 	}, nil
 }

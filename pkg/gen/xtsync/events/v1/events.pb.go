@@ -1159,7 +1159,12 @@ type SourceChangeBatch struct {
 	Page int64 `protobuf:"varint,5,opt,name=page,proto3" json:"page,omitempty"`
 	// The cycle's mode: ON_DEMAND cycles bypass the accidental-deletion
 	// threshold (UNSPECIFIED from older readers: treat as DELTA).
-	Mode          CycleMode `protobuf:"varint,6,opt,name=mode,proto3,enum=xtsync.events.v1.CycleMode" json:"mode,omitempty"`
+	Mode CycleMode `protobuf:"varint,6,opt,name=mode,proto3,enum=xtsync.events.v1.CycleMode" json:"mode,omitempty"`
+	// Scope pass of a cycle's groups: the transformer updates the assigned
+	// members and stores the changes for the cycle's groups provisioning
+	// round (after the users are written), and publishes no intents. Not
+	// counted in CycleEnd.changes_published.
+	ScopeOnly     bool `protobuf:"varint,7,opt,name=scope_only,json=scopeOnly,proto3" json:"scope_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1234,6 +1239,13 @@ func (x *SourceChangeBatch) GetMode() CycleMode {
 		return x.Mode
 	}
 	return CycleMode_CYCLE_MODE_UNSPECIFIED
+}
+
+func (x *SourceChangeBatch) GetScopeOnly() bool {
+	if x != nil {
+		return x.ScopeOnly
+	}
+	return false
 }
 
 // MatchQuery is one lookup the writer runs in the target before creating, to
@@ -1731,14 +1743,16 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\ttimestamp\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x19\n" +
 	"\btrace_id\x18\f \x01(\tR\atraceId\x12\x1d\n" +
 	"\n" +
-	"steps_json\x18\r \x01(\tR\tstepsJson\"\xee\x01\n" +
+	"steps_json\x18\r \x01(\tR\tstepsJson\"\x8d\x02\n" +
 	"\x11SourceChangeBatch\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x14\n" +
 	"\x05shard\x18\x03 \x01(\x05R\x05shard\x128\n" +
 	"\achanges\x18\x04 \x03(\v2\x1e.xtsync.events.v1.SourceChangeR\achanges\x12\x12\n" +
 	"\x04page\x18\x05 \x01(\x03R\x04page\x12/\n" +
-	"\x04mode\x18\x06 \x01(\x0e2\x1b.xtsync.events.v1.CycleModeR\x04mode\"x\n" +
+	"\x04mode\x18\x06 \x01(\x0e2\x1b.xtsync.events.v1.CycleModeR\x04mode\x12\x1d\n" +
+	"\n" +
+	"scope_only\x18\a \x01(\bR\tscopeOnly\"x\n" +
 	"\n" +
 	"MatchQuery\x12\x1e\n" +
 	"\n" +
