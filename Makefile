@@ -52,6 +52,13 @@ test-short: ## Run the unit tests only (-short).
 .PHONY: bench
 bench: ## Run the Go benchmarks (BENCHTIME=1s).
 	go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+	$(MAKE) bench-scale
+
+SCALE_SCENARIO ?= unthrottled
+SCALE_SIZE     ?= small
+.PHONY: bench-scale
+bench-scale: deps ## Scale run of the whole product (SCALE_SCENARIO=throttle|unthrottled|delta|writers|configs|storm, SCALE_SIZE=small|medium|large, SCALE_FLAGS).
+	go run ./cmd/xtsync-scale -scenario $(SCALE_SCENARIO) -size $(SCALE_SIZE) $(SCALE_FLAGS)
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 10s).
