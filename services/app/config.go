@@ -50,6 +50,8 @@ type Config struct {
 	Tracing telemetry.Config `yaml:"tracing"`
 	// HTTPListenAddr serves /metrics, /live and /ready; empty: none.
 	HTTPListenAddr string `yaml:"http_listen_addr"`
+	// HTTPPprof also serves net/http/pprof under /debug/pprof/ there.
+	HTTPPprof bool `yaml:"http_pprof"`
 	// MetricsPoll is how often queue lag, escrows and quarantines are
 	// read for /metrics.
 	MetricsPoll time.Duration `yaml:"metrics_poll"`
@@ -78,6 +80,7 @@ func (c *Config) RegisterFlags(f *flag.FlagSet) {
 	f.DurationVar(&c.GraphTimeout, "graph.timeout", 100*time.Second, "Bound on one Graph request including SDK retries.")
 	c.Tracing.RegisterFlags("tracing.", f)
 	f.StringVar(&c.HTTPListenAddr, "http.listen-addr", DefaultHTTPListenAddr, "Address of /metrics, /live and /ready; empty serves none.")
+	f.BoolVar(&c.HTTPPprof, "http.pprof", false, "Also serve Go profiles (net/http/pprof) under /debug/pprof/ on -http.listen-addr.")
 	f.DurationVar(&c.MetricsPoll, "metrics.poll-interval", 15*time.Second, "How often queue lag, escrows and quarantines are read for /metrics.")
 	c.Scheduler.RegisterFlags("scheduler.", f)
 	c.Reader.RegisterFlags("reader.", f)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
@@ -53,6 +54,10 @@ func (a *App) initHTTP(ctx context.Context) (Service, error) {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	if a.cfg.HTTPPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index) // Index serves the named profiles too
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	on := lis.Addr().String()
 	a.obs.httpAddr.Store(&on)
