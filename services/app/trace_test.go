@@ -156,6 +156,21 @@ func TestOneTracePerCycle(t *testing.T) {
 				"%s descends from the cycle span: %v", name, chainNames(chain))
 		}
 	}
+	// Every stage names the cycle (the reader still under its short key),
+	// and the writer's Graph call its tenant and the 429s it met.
+	for _, name := range append(stages, "reader.cycle", "writer apply intent batch") {
+		for _, s := range inTrace(spans, root.SpanContext().TraceID(), name) {
+			got := attr(s.Attributes, "xtsync.cycle_id")
+			if got == "" {
+				got = attr(s.Attributes, "cycle_id")
+			}
+			require.Equal(t, cycleID, got, "%s names the cycle", name)
+		}
+	}
+	for _, s := range inTrace(spans, root.SpanContext().TraceID(), "graph $batch") {
+		require.Equal(t, w.target.ID(), attr(s.Attributes, "xtsync.target_tenant_id"))
+		require.Equal(t, "0", attr(s.Attributes, "xtsync.throttled"))
+	}
 	// The JetStream hops are in the chain: publish, then a consumer span.
 	chain := ancestry(byID, inTrace(spans, root.SpanContext().TraceID(), "synclog.outcome_batch")[0])
 	require.Subset(t, chainNames(chain), []string{"process XTSYNC_OUTCOMES", "process XTSYNC_INTENTS",

@@ -50,8 +50,10 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch) (err e
 	// redelivery) cannot both find it unseen and escrow it twice.
 	unlock := s.locks.lock(cfg + "/" + cycle)
 	defer unlock()
+	// Span attributes use the xtsync.* names every stage's spans share
+	// (docs/observability.md); logs keep the short keys.
 	ctx, span := s.tracer.Start(ctx, "synclog.outcome_batch", trace.WithAttributes(
-		attribute.String(keyConfigurationID, cfg), attribute.String(keyCycleID, cycle),
+		attribute.String("xtsync.configuration_id", cfg), attribute.String("xtsync.cycle_id", cycle),
 		attribute.Int(keyOutcomes, len(b.GetOutcomes()))))
 	defer func() {
 		if err != nil {

@@ -46,8 +46,8 @@ func TestTelemetry(t *testing.T) {
 	for _, kv := range batch.Attributes() {
 		attrs[kv.Key] = kv.Value
 	}
-	require.Equal(t, cfgID, attrs["configuration_id"].AsString())
-	require.Equal(t, "tel", attrs["cycle_id"].AsString())
+	require.Equal(t, cfgID, attrs["xtsync.configuration_id"].AsString())
+	require.Equal(t, "tel", attrs["xtsync.cycle_id"].AsString())
 	require.EqualValues(t, 2, attrs["outcomes"].AsInt64())
 	require.EqualValues(t, 1, attrs["status.Success"].AsInt64())
 	require.EqualValues(t, 1, attrs["status.Failure"].AsInt64())
