@@ -47,9 +47,13 @@ type Watermark struct {
 	// interrupted import resumes on the page after the last queued one.
 	NextLink string `json:"nextLink,omitempty"`
 	// FullImport is true while a full import is in progress.
-	FullImport bool      `json:"fullImport,omitempty"`
-	CycleID    string    `json:"cycleId,omitempty"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	FullImport bool `json:"fullImport,omitempty"`
+	// EndLink is the deltaLink a round of cycle CycleID ended with, before
+	// that cycle's end committed it as DeltaLink: a rerun of the cycle does
+	// not read (and publish) the round again.
+	EndLink   string    `json:"endLink,omitempty"`
+	CycleID   string    `json:"cycleId,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // ConnectorStore is the connector data store: what this configuration

@@ -170,7 +170,7 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 		return err
 	}
 	if deferGroups {
-		if err := c.provisionGroups(ctx, groups, revisited); err != nil {
+		if err := c.provisionGroups(ctx, revisited); err != nil {
 			return err
 		}
 	}

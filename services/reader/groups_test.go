@@ -16,6 +16,7 @@ import (
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/redisx"
 )
 
 // memGroups is the transformer's per-cycle group store, in memory.
@@ -222,4 +223,74 @@ func TestGroupsProvisionedAfterUsersWritten(t *testing.T) {
 	ends := e.cycleEnds()
 	require.Len(t, ends, 1)
 	require.EqualValues(t, len(users)+len(groups), ends[0].GetChangesPublished(), "scope-only batches not counted")
+}
+
+// TestRerunPublishesEachObjectOnce: a reader that dies after its rounds
+// were read (here: while waiting for the users' writes) leaves the rounds'
+// ends in the watermarks, so the rerun of the cycle publishes no user
+// again and only then the groups; a further rerun finds the same stored
+// groups and JetStream drops their copies (same message ids).
+func TestRerunPublishesEachObjectOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{users: 60, groups: 4, pageSize: 25})
+	e.cfg.BarrierPoll = 10 * time.Millisecond
+	e.groups = &memGroups{m: map[string]*eventsv1.SourceChange{}}
+	e.reader = e.newReader()
+	ctx := ctxT(t)
+	_, err := e.js.Publish(ctx, "xtsync.intents.tb."+testCfg+".0", []byte("x"))
+	require.NoError(t, err)
+	intents, err := e.js.Consumer(ctx, natsx.StreamIntents, natsx.WriterConsumer(0))
+	require.NoError(t, err)
+
+	users, groups := e.liveIDs()
+	// users: more than exist, so the writes never finish during run 1.
+	st := &stubTransformer{e: e, groups: e.groups.(*memGroups), users: len(users) + 1, intentsCons: intents}
+	stubCtx, stopStub := context.WithCancel(ctx)
+	stubDone := make(chan struct{})
+	go func() { defer close(stubDone); st.run(stubCtx) }()
+	t.Cleanup(func() { stopStub(); <-stubDone })
+	seen := func() int {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.usersSeen
+	}
+
+	runCtx, crash := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.reader.RunCycle(runCtx, start("c1", delta)) }()
+	eventually(t, func() bool { return seen() == len(users) })
+	crash()
+	require.ErrorIs(t, <-done, context.Canceled)
+	wm := e.watermark(redisx.Users)
+	require.NotEmpty(t, wm.EndLink, "the users round's end is recorded")
+	require.Empty(t, wm.DeltaLink, "the link moves only at the cycle's end")
+
+	st.mu.Lock()
+	st.users = len(users) // now the writes finish
+	st.mu.Unlock()
+	require.NoError(t, e.reader.RunCycle(ctx, start("c1", delta)))
+	require.NotEmpty(t, e.watermark(redisx.Users).DeltaLink)
+	require.Empty(t, e.watermark(redisx.Users).EndLink)
+	require.NoError(t, e.reader.RunCycle(ctx, start("c1", delta)), "a redelivered start")
+	stopStub()
+	<-stubDone
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, err := range st.errs {
+		require.NoError(t, err)
+	}
+	rest := e.drainChanges()
+	all := append(st.counted.changes, rest.changes...)
+	count := map[string]int{}
+	for _, ch := range all {
+		count[ch.GetObject().GetObjectId()]++
+	}
+	for id := range users {
+		require.Equal(t, 1, count[id], "user %s", id)
+	}
+	for id := range groups {
+		require.Equal(t, 1, count[id], "group %s", id)
+	}
+	require.Len(t, count, len(users)+len(groups))
 }

@@ -30,6 +30,9 @@ type round struct {
 	full bool
 	// deltaLink is the link the round ended with, committed at cycle end.
 	deltaLink string
+	// ended: an earlier run of this cycle read the round to its end
+	// (Watermark.EndLink); this run reads nothing of it.
+	ended bool
 }
 
 // pageResult is one delta page converted to changes.
@@ -54,7 +57,12 @@ func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, err
 	if err != nil && !errors.Is(err, redisx.ErrNotFound) {
 		return nil, fmt.Errorf("get %s watermark: %w", typ, err)
 	}
-	resuming := wm.FullImport && wm.NextLink != "" && wm.CycleID == c.start.GetCycleId()
+	sameCycle := wm.CycleID == c.start.GetCycleId()
+	resuming := sameCycle && (wm.EndLink != "" || wm.FullImport && wm.NextLink != "")
+	if !sameCycle {
+		// A stopped cycle's round end: this cycle reads from the base link.
+		wm.EndLink = ""
+	}
 	if c.start.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL && !resuming {
 		// Restart: forget the links; the Rev bump makes any other holder lose.
 		wm, err = store.Reset(ctx, cfgID, typ)
@@ -65,6 +73,8 @@ func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, err
 	}
 	r := &round{typ: typ, wm: wm}
 	switch {
+	case wm.EndLink != "" && sameCycle:
+		r.deltaLink, r.full, r.ended = wm.EndLink, wm.FullImport, true
 	case wm.NextLink != "":
 		r.link, r.full = wm.NextLink, wm.FullImport
 	case wm.DeltaLink != "":
@@ -97,6 +107,9 @@ func (c *cycle) commit(ctx context.Context, r *round, next redisx.Watermark) (re
 // commits the page's NextLink, so a crash resumes on the next page; the
 // final DeltaLink is kept in r.deltaLink for the cycle's last commit.
 func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFunc) error {
+	if r.ended {
+		return nil // published by an earlier run of the cycle, to its end
+	}
 	fellBack := false
 	for {
 		if err := ctx.Err(); err != nil {
@@ -119,6 +132,14 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 			return err
 		}
 		if res.delta != "" {
+			// The round is read: a rerun of the cycle must not publish its
+			// last page again (one change per object and cycle).
+			end := r.wm
+			end.EndLink, end.FullImport = res.delta, r.full
+			end.CycleID, end.UpdatedAt = c.start.GetCycleId(), time.Now()
+			if r.wm, err = c.commit(ctx, r, end); err != nil {
+				return err
+			}
 			r.deltaLink = res.delta
 			return nil
 		}
