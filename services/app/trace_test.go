@@ -143,6 +143,8 @@ func TestOneTracePerCycle(t *testing.T) {
 
 	require.False(t, root.Parent().IsValid(), "the cycle span is a root")
 	require.Equal(t, w.cfgID, attr(root.Attributes(), "xtsync.configuration_id"))
+	require.Equal(t, w.source.ID(), attr(root.Attributes(), "xtsync.source_tenant_id"))
+	require.Equal(t, w.target.ID(), attr(root.Attributes(), "xtsync.target_tenant_id"))
 	byID := map[trace.SpanID]tracetest.SpanStub{}
 	for _, s := range spans {
 		byID[s.SpanContext.SpanID()] = s

@@ -64,6 +64,12 @@ func (s *Scheduler) startCycle(ctx context.Context, cfgID, cycleID, mode string,
 		}
 		span.End()
 	}()
+	// The tenants make a cycle findable by tenant in the trace store; a
+	// failed read only leaves them out.
+	if c, gerr := s.store.Get(ctx, cfgID); gerr == nil {
+		span.SetAttributes(attribute.String("xtsync.source_tenant_id", c.GetSource().GetTenantId()),
+			attribute.String("xtsync.target_tenant_id", c.GetTarget().GetTenantId()))
+	}
 	subj, err := natsx.CycleSubject(cfgID, natsx.CycleVerbStart)
 	if err != nil {
 		return err
