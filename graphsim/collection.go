@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/xtsync/xtsync/graphsim/odata"
 )
 
 // pageSpec says how to list one collection.
@@ -18,6 +20,9 @@ type pageSpec[T any] struct {
 	// extra appends more members (such as an expanded manager) to an
 	// object; it must write a leading comma itself.
 	extra func(b []byte, v *T) []byte
+	// candidates, when set, narrows a filter to the objects that can
+	// match it, in listing order (an index lookup); ok false: scan all.
+	candidates func(f *odata.Filter) (_ []*T, ok bool)
 }
 
 // listPage renders one page of a collection: filtered, optionally sorted,
@@ -40,12 +45,25 @@ func listPage[T any](rc *reqCtx, ps pageSpec[T], o *listOpts) *response {
 		return o.filter.Match(g)
 	}
 
+	scan := ps.list.scan
+	if ps.candidates != nil && o.filter != nil {
+		if cs, ok := ps.candidates(o.filter); ok {
+			scan = func(after uint64, fn func(ord uint64, v *T) bool) {
+				for _, v := range cs {
+					if ord := ps.list.ordOf(v); ord > after && !fn(ord, v) {
+						return
+					}
+				}
+			}
+		}
+	}
+
 	var page []*T
 	var next *pageToken
 	if o.orderBy == nil {
 		var last uint64
 		more := false
-		ps.list.scan(tok.After, func(ord uint64, v *T) bool {
+		scan(tok.After, func(ord uint64, v *T) bool {
 			if !match(v) {
 				return true
 			}
@@ -62,7 +80,7 @@ func listPage[T any](rc *reqCtx, ps pageSpec[T], o *listOpts) *response {
 		}
 	} else {
 		var all []*T
-		ps.list.scan(0, func(_ uint64, v *T) bool {
+		scan(0, func(_ uint64, v *T) bool {
 			if match(v) {
 				all = append(all, v)
 			}
@@ -85,7 +103,7 @@ func listPage[T any](rc *reqCtx, ps pageSpec[T], o *listOpts) *response {
 		if o.filter == nil {
 			n = ps.list.live()
 		} else {
-			ps.list.scan(0, func(_ uint64, v *T) bool {
+			scan(0, func(_ uint64, v *T) bool {
 				if match(v) {
 					n++
 				}

@@ -38,6 +38,7 @@ type store struct {
 	users     map[string]*User // live users by id
 	byUPN     map[string]*User // live users by lower-cased UPN
 	byMail    map[string]*User // live users by lower-cased mail
+	eq        *eqIndex         // live users by indexed property value (filters)
 	userList  olist[User]
 	groups    map[string]*Group
 	groupList olist[Group]
@@ -60,6 +61,7 @@ func newStore() *store {
 		users:         map[string]*User{},
 		byUPN:         map[string]*User{},
 		byMail:        map[string]*User{},
+		eq:            &eqIndex{},
 		userList:      olist[User]{ordOf: func(u *User) uint64 { return u.ord }},
 		groups:        map[string]*Group{},
 		groupList:     olist[Group]{ordOf: func(g *Group) uint64 { return g.ord }},
@@ -124,6 +126,7 @@ func (st *store) listUser(u *User) {
 }
 
 func (st *store) indexUser(u *User) {
+	st.eq.add(u)
 	if u.UserPrincipalName != "" {
 		st.byUPN[lower(u.UserPrincipalName)] = u
 	}
@@ -133,6 +136,7 @@ func (st *store) indexUser(u *User) {
 }
 
 func (st *store) unindexUser(u *User) {
+	st.eq.remove(u)
 	if st.byUPN[lower(u.UserPrincipalName)] == u {
 		delete(st.byUPN, lower(u.UserPrincipalName))
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/xtsync/xtsync/graphsim/odata"
 )
 
 // isDelta matches the delta function segment in its accepted spellings.
@@ -64,7 +66,9 @@ func (t *Tenant) listUsers(rc *reqCtx) *response {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return listPage(rc, pageSpec[User]{kind: "users", context: "users", sch: userSchema, list: &t.st.userList,
-		id: func(u *User) string { return u.ID }, extra: expand}, o)
+		id: func(u *User) string { return u.ID }, extra: expand, candidates: func(f *odata.Filter) ([]*User, bool) {
+			return t.st.eq.candidates(f, t.st.users)
+		}}, o)
 }
 
 // countObjects answers /users/$count and /groups/$count as text/plain.
