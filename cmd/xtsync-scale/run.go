@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -464,6 +465,16 @@ func (c *cluster) profile(ctx context.Context, cycle string) []string {
 		defer f.Close()
 		if _, err := io.Copy(f, resp.Body); err == nil {
 			out = append(out, path)
+		}
+	}
+	// This process too: nats-server and graphsim run here.
+	if f, err := os.Create(filepath.Join(c.o.ProfileDir, fmt.Sprintf("%s-%s-harness-profile.pprof", c.o.Scenario, tag))); err == nil {
+		if err := pprof.StartCPUProfile(f); err == nil {
+			time.AfterFunc(20*time.Second, func() {
+				pprof.StopCPUProfile()
+				_ = f.Close()
+			})
+			out = append(out, f.Name())
 		}
 	}
 	procs := c.services()
