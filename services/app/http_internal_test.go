@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,4 +59,65 @@ func TestHTTPReadyFollowsRunner(t *testing.T) {
 
 	stop()
 	require.NoError(t, <-done)
+}
+
+type closeCounter struct {
+	http.RoundTripper
+	closed int
+}
+
+func (c *closeCounter) CloseIdleConnections() { c.closed++ }
+
+// TestInstrumentGraph: Graph calls through the instrumented client are
+// measured by method and status (transport failures as "error"), and
+// graph.Client.Close still reaches the base transport's idle connections.
+func TestInstrumentGraph(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tel, err := telemetry.New(ctx, telemetry.Config{SampleRatio: 1}, telemetry.Options{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, tel.Shutdown(ctx)) }()
+	a := &App{log: slog.New(slog.DiscardHandler)}
+	a.obs.tel = tel
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/throttled" {
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	defer srv.Close()
+	base := &closeCounter{RoundTripper: http.DefaultTransport.(*http.Transport).Clone()}
+	hc, err := a.instrumentGraph(&http.Client{Transport: base})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		method, url string
+		wantErr     bool
+	}{
+		{http.MethodGet, srv.URL + "/ok", false},
+		{http.MethodPost, srv.URL + "/throttled", false},
+		{http.MethodGet, "http://127.0.0.1:1/refused", true},
+	} {
+		req, err := http.NewRequestWithContext(ctx, tc.method, tc.url, nil)
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		if tc.wantErr {
+			require.Error(t, err)
+			continue
+		}
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+	}
+	hc.Transport.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+	require.Equal(t, 1, base.closed)
+
+	rec := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`xtsync_graph_request_duration_seconds_count{host="127.0.0.1",method="GET",status="200"} 1`,
+		`xtsync_graph_request_duration_seconds_count{host="127.0.0.1",method="POST",status="429"} 1`,
+		`xtsync_graph_request_duration_seconds_count{host="127.0.0.1",method="GET",status="error"} 1`,
+	} {
+		require.Contains(t, body, want)
+	}
 }

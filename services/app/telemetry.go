@@ -92,11 +92,24 @@ func (a *App) instrumentGraph(hc *http.Client) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Transport = otelhttp.NewTransport(graphMetrics{next: base, dur: dur},
+	out.Transport = closer{base: base, RoundTripper: otelhttp.NewTransport(graphMetrics{next: base, dur: dur},
 		otelhttp.WithTracerProvider(a.tracerProvider()), otelhttp.WithMeterProvider(a.meterProvider()),
 		otelhttp.WithPropagators(a.obs.tel.Propagator),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "graph " + r.Method }))
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "graph " + r.Method }))}
 	return out, nil
+}
+
+// closer keeps graph.Client.Close working through the wrappers:
+// otelhttp's Transport has no CloseIdleConnections.
+type closer struct {
+	http.RoundTripper
+	base http.RoundTripper
+}
+
+func (c closer) CloseIdleConnections() {
+	if ci, ok := c.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 type graphMetrics struct {
