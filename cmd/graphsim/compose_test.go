@@ -128,6 +128,25 @@ func TestComposeXtsyncServices(t *testing.T) {
 	require.Empty(t, writer.ContainerName, "--scale writer=N needs generated names")
 	require.Empty(t, writer.Ports, "--scale writer=N: no fixed host port")
 	require.Equal(t, "graphsim", buildTarget(cf.Services["graphsim"].Build))
+
+	// Prometheus scrapes every replica of the five, on their -http.listen-addr port.
+	raw, err = os.ReadFile("../../deploy/compose/prometheus.yml")
+	require.NoError(t, err)
+	var prom struct {
+		ScrapeConfigs []struct {
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Type  string   `yaml:"type"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &prom))
+	require.Len(t, prom.ScrapeConfigs, 1)
+	require.Len(t, prom.ScrapeConfigs[0].DNSSDConfigs, 1)
+	sd := prom.ScrapeConfigs[0].DNSSDConfigs[0]
+	require.ElementsMatch(t, []string{"scheduler", "reader", "transformer", "writer", "synclog"}, sd.Names)
+	require.Equal(t, 9464, sd.Port)
 }
 
 // TestDockerfile: one build, a graphsim stage and a last (default) stage
