@@ -158,15 +158,12 @@ func TestOneTracePerCycle(t *testing.T) {
 				"%s descends from the cycle span: %v", name, chainNames(chain))
 		}
 	}
-	// Every stage names the cycle (the reader still under its short key),
+	// Every stage names the configuration and cycle under the same keys,
 	// and the writer's Graph call its tenant and the 429s it met.
 	for _, name := range append(stages, "reader.cycle", "writer apply intent batch") {
 		for _, s := range inTrace(spans, root.SpanContext().TraceID(), name) {
-			got := attr(s.Attributes, "xtsync.cycle_id")
-			if got == "" {
-				got = attr(s.Attributes, "cycle_id")
-			}
-			require.Equal(t, cycleID, got, "%s names the cycle", name)
+			require.Equal(t, cycleID, attr(s.Attributes, "xtsync.cycle_id"), "%s names the cycle", name)
+			require.Equal(t, w.cfgID, attr(s.Attributes, "xtsync.configuration_id"), "%s names the configuration", name)
 		}
 	}
 	for _, s := range inTrace(spans, root.SpanContext().TraceID(), "graph $batch") {

@@ -65,7 +65,7 @@ func (r *Reader) RunCycle(ctx context.Context, start *eventsv1.CycleStart) (err 
 		mode = eventsv1.CycleMode_CYCLE_MODE_DELTA
 	}
 	ctx, span := r.tracer.Start(ctx, "reader.cycle", trace.WithAttributes(
-		attribute.String(keyConfigurationID, cfgID), attribute.String(keyCycleID, cycleID),
+		attribute.String(spanConfigurationID, cfgID), attribute.String(spanCycleID, cycleID),
 		attribute.String(keyMode, mode.String())))
 	log := r.log.With(keyConfigurationID, cfgID, keyCycleID, cycleID, keyMode, mode.String())
 	began := time.Now()

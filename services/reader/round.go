@@ -162,8 +162,8 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 func (c *cycle) page(ctx context.Context, r *round, req graph.DeltaRequest, fetch fetchFunc) (pageResult, error) {
 	num := int64(r.wm.Rev)
 	ctx, span := c.r.tracer.Start(ctx, "reader.page", trace.WithAttributes(
-		attribute.String(keyConfigurationID, c.start.GetConfigurationId()),
-		attribute.String(keyCycleID, c.start.GetCycleId()),
+		attribute.String(spanConfigurationID, c.start.GetConfigurationId()),
+		attribute.String(spanCycleID, c.start.GetCycleId()),
 		attribute.String(keyObjectType, string(r.typ)),
 		attribute.Int64(keyPage, num),
 		attribute.Bool("full_import", r.full)))

@@ -11,14 +11,18 @@ const instrumentationName = "github.com/xtsync/xtsync/services/reader"
 const (
 	keyConfigurationID = "configuration_id"
 	keyCycleID         = "cycle_id"
-	keyMode            = "mode"
-	keyObjectType      = "object_type"
-	keyPage            = "page"
-	keyObjects         = "objects"
-	keyRemoved         = "removed"
-	keyChanges         = "changes"
-	keyResult          = "result"
-	keyKind            = "kind"
+	// Span attributes of the ids: the xtsync.* names every stage's spans
+	// share (docs/observability.md).
+	spanConfigurationID = "xtsync.configuration_id"
+	spanCycleID         = "xtsync.cycle_id"
+	keyMode             = "mode"
+	keyObjectType       = "object_type"
+	keyPage             = "page"
+	keyObjects          = "objects"
+	keyRemoved          = "removed"
+	keyChanges          = "changes"
+	keyResult           = "result"
+	keyKind             = "kind"
 )
 
 // Cycle results, the keyResult values of xtsync.reader.cycles.

@@ -38,12 +38,12 @@ func TestTelemetry(t *testing.T) {
 		switch s.Name() {
 		case "reader.page":
 			pages++
-			require.Equal(t, testCfg, attrs["configuration_id"])
-			require.Equal(t, "c1", attrs["cycle_id"])
+			require.Equal(t, testCfg, attrs["xtsync.configuration_id"])
+			require.Equal(t, "c1", attrs["xtsync.cycle_id"])
 			require.NotEmpty(t, attrs["objects"])
 		case "reader.cycle":
 			cycles++
-			require.Equal(t, "c1", attrs["cycle_id"])
+			require.Equal(t, "c1", attrs["xtsync.cycle_id"])
 			require.Equal(t, "122", attrs["changes"])
 			require.Equal(t, "ok", attrs["result"])
 		}
