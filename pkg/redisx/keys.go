@@ -29,6 +29,7 @@ func leaderFenceKey(name string) string { return prefix + "{leader:" + name + "}
 // rateKey is prefixed again with "rate:" by redis_rate.
 func rateKey(tenant string) string  { return prefix + "{tenant:" + tenant + "}:budget" }
 func pauseKey(tenant string) string { return prefix + "{tenant:" + tenant + "}:pause" }
+func adaptKey(tenant string) string { return prefix + "{tenant:" + tenant + "}:adaptive" }
 
 // checkID refuses ids that would break the hash tag or the key grammar.
 func checkID(kind, id string) error {
