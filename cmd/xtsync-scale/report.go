@@ -69,7 +69,7 @@ func (r Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "; per configuration %s", strings.Join(s, ", "))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  Graph (targets): %d requests, %d writes, %d answered 429 (%.2f%%)\n", r.Requests, r.Writes, r.Throttled, pct(r.Throttled, r.Requests))
+	fmt.Fprintf(w, "  Graph (targets): %d requests, %d writes accepted, %d answered 429 (%.2f%% of requests)\n", r.Requests, r.Writes, r.Throttled, pct(r.Throttled, r.Requests))
 	fmt.Fprintf(w, "  write rate:      %.0f writes/s over %s of writes; budget %s", r.WriteRate(), r.WriteWindow.Round(time.Millisecond), rate(r.Budget))
 	if r.Budget > 0 {
 		fmt.Fprintf(w, " (%.0f%% achieved)", 100*r.WriteRate()/r.Budget)

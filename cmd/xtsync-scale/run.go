@@ -117,7 +117,7 @@ type Result struct {
 	Duration        time.Duration   // longest configuration's cycle
 	PerConfig       []time.Duration // each configuration's cycle
 	Requests        int64
-	Writes          int64
+	Writes          int64 // accepted by the targets (429s not counted)
 	Throttled       int64
 	WriteWindow     time.Duration // first to last write seen
 	Budget          float64       // writes/s, 0 = unlimited
@@ -382,7 +382,10 @@ func (c *cluster) runCycles(ctx context.Context, cfgIDs []string, name string, l
 		}
 	}
 	st := c.targetStats()
-	r.Requests, r.Writes, r.Throttled = st.Requests-statsBefore.Requests, st.Writes-statsBefore.Writes, st.Throttled-statsBefore.Throttled
+	// graphsim counts a write answered 429 as a write too; the targets'
+	// reads are unlimited, so every 429 is a refused write.
+	r.Requests, r.Throttled = st.Requests-statsBefore.Requests, st.Throttled-statsBefore.Throttled
+	r.Writes = st.Writes - statsBefore.Writes - r.Throttled
 	names := slices.Sorted(maps.Keys(before))
 	for p, pid := range pids {
 		s, err := sampleProc(pid)
