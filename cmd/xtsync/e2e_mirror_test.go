@@ -186,7 +186,7 @@ func (m *mirror) diff(source, target *graphsim.Tenant) []string {
 		haveMembers := hs[0].Members
 		if missing, extra := notIn(wantMembers, haveMembers), notIn(haveMembers, wantMembers); len(missing)+len(extra) > 0 {
 			problems = append(problems, fmt.Sprintf("group %q: %d members, want %d: %d missing (%s), %d extra (%s)",
-				name, len(haveMembers), len(wantMembers), len(missing), firstN(missing, 3), len(extra), firstN(extra, 3)))
+				name, len(haveMembers), len(wantMembers), len(missing), firstN(missing, 3), len(extra), firstN(describe(target, extra), 3)))
 		}
 		if !hs[0].SecurityEnabled || hs[0].MailEnabled {
 			problems = append(problems, fmt.Sprintf("group %q is not a static security group in the target", name))
@@ -219,6 +219,20 @@ func notIn(a, b []string) []string {
 	for _, x := range a {
 		if !in[x] {
 			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// describe names target objects for failure messages.
+func describe(target *graphsim.Tenant, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		if u, ok := target.User(id); ok {
+			out[i] = fmt.Sprintf("%s (user %s, mail %s, deleted %v)", id, u.UserPrincipalName, u.Mail, u.DeletedDateTime != nil)
+		} else if g, ok := target.Group(id); ok {
+			out[i] = fmt.Sprintf("%s (group %q)", id, g.DisplayName)
 		}
 	}
 	return out
