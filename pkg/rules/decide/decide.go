@@ -102,6 +102,14 @@ func provision(cfg *Config, in *Input, or *ObjectRules, d *Decision) Decision {
 		return finish(cfg, in, or, d, changes, exported, e.CreatedBySync)
 	}
 	changes, exported := diff(or.Mappings, out, e.Exported, in.Target, false)
+	if len(changes) == 0 && in.VerifyMembers && in.Source.Type == schema.GroupType && e.CreatedBySync && or.Actions.Update {
+		if mc, ok := membersChange(or.Mappings, out); ok {
+			d.Action, d.Log.Action = Update, LogUpdate
+			d.Log.step(StepProcessing, "EntryProcessing", StatusSuccess,
+				"full resync: attributes equal what was last exported; verifying the members of target group %s", e.TargetID)
+			return finish(cfg, in, or, d, []Change{mc}, exported, e.CreatedBySync)
+		}
+	}
 	if len(changes) == 0 {
 		d.Log.step(StepProcessing, "EntryProcessing", StatusSkipped, "mapped attributes equal what was last exported")
 		return skip(d, rules.NoChange, "no change since last export")

@@ -252,6 +252,15 @@ func TestGroupActions(t *testing.T) {
 	d = decide.Decide(cfg, decide.Input{Source: group("g-staff"), Entry: entry, Resolve: all, Now: now})
 	require.Equal(t, decide.Skip, d.Action)
 	require.Equal(t, rules.NoChange, d.Code)
+	d = decide.Decide(cfg, decide.Input{Source: group("g-staff"), Entry: entry, Resolve: all, Now: now, VerifyMembers: true})
+	require.Equal(t, decide.Update, d.Action, "a full resync verifies the members of an unchanged group")
+	require.Equal(t, []string{"t-u1", "t-u2"}, d.Members.Set)
+	require.Empty(t, d.Changes, "no attribute is written")
+	require.Equal(t, entry.Exported, d.Entry.Exported)
+	notSynced := *entry
+	notSynced.CreatedBySync = false
+	d = decide.Decide(cfg, decide.Input{Source: group("g-staff"), Entry: &notSynced, Resolve: all, Now: now, VerifyMembers: true})
+	require.Equal(t, decide.Skip, d.Action, "a group sync did not create is never touched")
 	d = decide.Decide(cfg, decide.Input{Source: group("g-staff", "members", []string{}), Entry: entry, Resolve: all, Now: now})
 	require.Equal(t, decide.Update, d.Action, "an emptied group loses its members")
 	require.NotNil(t, d.Members)

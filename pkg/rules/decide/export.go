@@ -59,6 +59,20 @@ func diff(set *mapping.Set, out *mapping.Output, exported map[string]uint64, tgt
 	return changes, next
 }
 
+// membersChange is the members mapping's value as a change, whatever was
+// last exported.
+func membersChange(set *mapping.Set, out *mapping.Output) (Change, bool) {
+	m, ok := set.Lookup(schema.Members)
+	if !ok {
+		return Change{}, false
+	}
+	r := &out.Results[m.Index()]
+	if !r.Flow {
+		return Change{}, false
+	}
+	return Change{Attribute: schema.Members, Graph: m.Attr.Graph, New: r.Value, Hash: r.Hash}, true
+}
+
 // comparable reports whether a target value read from Graph can be
 // compared with the mapped value: the B2B identity is not readable and
 // references hold target ids, not source ids.

@@ -92,6 +92,11 @@ type Input struct {
 	// through the connector data store; nil resolves nothing.
 	Resolve func(sourceID string) (string, bool)
 	Now     time.Time
+	// VerifyMembers (full cycles): a synced group whose mapped attributes
+	// equal the last export is still updated with its members, so the
+	// writer repairs target-side drift (a user restored in the target comes
+	// back with its former memberships; an admin edited the group).
+	VerifyMembers bool
 }
 
 // Change is one attribute to write.
