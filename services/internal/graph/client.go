@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	"github.com/microsoft/kiota-abstractions-go/store"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
@@ -72,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, cred: tokenSource{cred: cred, scopes: cfg.Scopes}}
 	httpClient := c.newHTTPClient()
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
-		auth, nil, nil, httpClient)
+		auth, safeParseNodes{absser.DefaultParseNodeFactoryInstance}, nil, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("create request adapter: %w", err)
 	}

@@ -114,6 +114,7 @@ func (c *Client) GroupsDelta(ctx context.Context, r DeltaRequest, fn func(DeltaP
 
 func deltaRound[T any](ctx context.Context, r DeltaRequest,
 	get func(context.Context, DeltaRequest) (DeltaPage[T], error), fn func(DeltaPage[T]) error) (string, error) {
+	seen := map[string]bool{}
 	for {
 		page, err := get(ctx, r)
 		if err != nil {
@@ -128,6 +129,10 @@ func deltaRound[T any](ctx context.Context, r DeltaRequest,
 		if page.NextLink == "" {
 			return "", fmt.Errorf("delta page has neither nextLink nor deltaLink")
 		}
+		if seen[page.NextLink] || page.NextLink == r.Link {
+			return "", fmt.Errorf("delta: %w", ErrLinkLoop)
+		}
+		seen[page.NextLink] = true
 		r = DeltaRequest{Link: page.NextLink, PageSize: r.PageSize}
 	}
 }

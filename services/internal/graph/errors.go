@@ -73,6 +73,9 @@ var (
 	// ErrDeltaExpired means a delta or skip token is no longer valid (410
 	// Gone / syncStateNotFound): the reader must start a full resync.
 	ErrDeltaExpired = errors.New("graph: delta token expired")
+	// ErrLinkLoop means an @odata.nextLink named a page already read in
+	// this listing: following it would page forever.
+	ErrLinkLoop = errors.New("graph: @odata.nextLink loops")
 	// ErrAuth means the app could not authenticate: token refused by the
 	// authority, or the token refused by Graph (401).
 	ErrAuth = errors.New("graph: authentication failed")
@@ -132,7 +135,7 @@ func mapError(err error) error {
 		return nil
 	}
 	var ge *Error
-	if errors.As(err, &ge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &ge) || errors.Is(err, ErrLinkLoop) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	var oe *odataerrors.ODataError

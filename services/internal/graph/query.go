@@ -63,7 +63,10 @@ func init() {
 // fn on each item. headers are resent on every next-page request.
 func iterate[T any](ctx context.Context, c *Client, first absser.Parsable, factory absser.ParsableFactory,
 	headers *abs.RequestHeaders, fn func(T) error) error {
-	it, err := msgraphgocore.NewPageIterator[T](first, c.adapter, factory)
+	// The iterator follows @odata.nextLink through this adapter; a link
+	// seen before in the listing would page forever.
+	guard := &linkGuard{RequestAdapter: c.adapter, seen: map[string]bool{}}
+	it, err := msgraphgocore.NewPageIterator[T](first, guard, factory)
 	if err != nil {
 		return fmt.Errorf("create page iterator: %w", err)
 	}
@@ -107,4 +110,22 @@ func eachGroup(ctx context.Context, c *Client, first absser.Parsable, q Query, f
 			}
 			return fn(g)
 		})
+}
+
+// linkGuard refuses to fetch a page whose URL it already fetched.
+type linkGuard struct {
+	abs.RequestAdapter
+	seen map[string]bool
+}
+
+func (g *linkGuard) Send(ctx context.Context, info *abs.RequestInformation, f absser.ParsableFactory, em abs.ErrorMappings) (absser.Parsable, error) {
+	u, err := info.GetUri()
+	if err != nil {
+		return nil, fmt.Errorf("next page: %w", err)
+	}
+	if g.seen[u.String()] {
+		return nil, fmt.Errorf("%w: %s", ErrLinkLoop, u.Redacted())
+	}
+	g.seen[u.String()] = true
+	return g.RequestAdapter.Send(ctx, info, f, em)
 }

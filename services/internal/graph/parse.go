@@ -1,0 +1,34 @@
+package graph
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
+)
+
+// errNullBody: kiota's JSON parse node is nil for a body of JSON null,
+// and the SDK's proxy factory then dereferences it (a panic that would
+// kill the process on one odd answer).
+var errNullBody = errors.New("graph: response body is JSON null")
+
+// safeParseNodes refuses bodies the SDK cannot parse safely and turns a
+// panic while building the root parse node into an error.
+type safeParseNodes struct{ absser.ParseNodeFactory }
+
+func (f safeParseNodes) GetRootParseNode(contentType string, content []byte) (pn absser.ParseNode, err error) {
+	if bytes.Equal(bytes.TrimSpace(content), []byte("null")) {
+		return nil, errNullBody
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			pn, err = nil, fmt.Errorf("graph: unparsable %s response: %v", contentType, v)
+		}
+	}()
+	pn, err = f.ParseNodeFactory.GetRootParseNode(contentType, content)
+	if err == nil && pn == nil {
+		err = fmt.Errorf("graph: no parse node for %s response", contentType)
+	}
+	return pn, err
+}
