@@ -4,10 +4,12 @@ import (
 	"context"
 	"flag"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -29,6 +33,15 @@ import (
 // startObservedWorld is startWorld with the process's telemetry options:
 // an in-memory span exporter and the HTTP endpoint on a free port.
 func startObservedWorld(t *testing.T, ctx context.Context, sourceUsers int, exp sdktrace.SpanExporter) *world {
+	t.Helper()
+	w, _ := startObservedWorldWith(t, ctx, sourceUsers, exp, nil)
+	return w
+}
+
+// startObservedWorldWith also lets the test change the Config, and returns
+// a stop that ends the process (once; the cleanup calls it too).
+func startObservedWorldWith(t *testing.T, ctx context.Context, sourceUsers int, exp sdktrace.SpanExporter,
+	edit func(*app.Config)) (*world, func() error) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts the five services")
@@ -61,6 +74,9 @@ func startObservedWorld(t *testing.T, ctx context.Context, sourceUsers int, exp 
 	cfg.HTTPListenAddr = "127.0.0.1:0"
 	cfg.Scheduler.Tick = 50 * time.Millisecond
 	cfg.MetricsPoll = 50 * time.Millisecond
+	if edit != nil {
+		edit(&cfg)
+	}
 	tokenFile, err := app.EnsureLocalAdminToken(&cfg)
 	require.NoError(t, err)
 	token, err := os.ReadFile(tokenFile)
@@ -69,13 +85,19 @@ func startObservedWorld(t *testing.T, ctx context.Context, sourceUsers int, exp 
 	a, err := app.New(cfg, app.Options{Logger: logger, GraphHTTPClient: sim.HTTPClient(), SpanExporter: exp})
 	require.NoError(t, err)
 	w.app = a
-	runCtx, stop := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(runCtx, []string{app.All}) }()
-	t.Cleanup(func() {
-		stop()
-		require.NoError(t, <-done)
-	})
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
+	t.Cleanup(func() { require.NoError(t, stop()) })
 	require.Eventually(t, func() bool { return a.GRPCAddr() != "" }, cycleWait, 20*time.Millisecond)
 	w.conn, err = grpcx.Dial(grpcx.ClientConfig{Target: a.GRPCAddr(), Token: strings.TrimSpace(string(token))})
 	require.NoError(t, err)
@@ -96,7 +118,7 @@ func startObservedWorld(t *testing.T, ctx context.Context, sourceUsers int, exp 
 	}})
 	require.NoError(t, err)
 	w.cfgID = resp.GetConfiguration().GetId()
-	return w
+	return w, stop
 }
 
 // TestOneTracePerCycle: one cycle in one process (every module) against
@@ -227,4 +249,57 @@ func names(spans tracetest.SpanStubs) map[string]int {
 		out[s.Name]++
 	}
 	return out
+}
+
+// otlpCollector receives OTLP/gRPC spans: the real exporter and wire.
+type otlpCollector struct {
+	coltracepb.UnimplementedTraceServiceServer
+	mu    sync.Mutex
+	names map[string]int
+}
+
+func (c *otlpCollector) Export(_ context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, s := range ss.GetSpans() {
+				c.names[s.GetName()]++
+			}
+		}
+	}
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// TestOTLPExportFlushedOnStop: with -tracing.otlp-endpoint the process
+// batches spans to the collector, and a graceful stop flushes what the
+// batcher still held: every stage of the cycle reaches the collector by
+// the time Run returns.
+func TestOTLPExportFlushedOnStop(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	col := &otlpCollector{names: map[string]int{}}
+	gs := grpc.NewServer()
+	coltracepb.RegisterTraceServiceServer(gs, col)
+	go func() { _ = gs.Serve(lis) }()
+	defer gs.Stop()
+
+	w, stop := startObservedWorldWith(t, ctx, 4, nil, func(c *app.Config) {
+		c.Tracing.OTLPEndpoint = "http://" + lis.Addr().String()
+	})
+	resp, err := w.sched.StartJob(ctx, &schedulerv1.StartJobRequest{ConfigurationId: w.cfgID})
+	require.NoError(t, err)
+	p := w.waitCycle(ctx, resp.GetJob().GetCurrentCycle().GetCycleId())
+	require.Positive(t, p.Succeeded)
+	require.NoError(t, w.conn.Close())
+	require.NoError(t, stop())
+
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	for _, name := range []string{"scheduler.cycle", "reader.page", "transformer.batch", "graph $batch", "synclog.outcome_batch"} {
+		require.Positive(t, col.names[name], "%s exported by the time the process stopped: %v", name, col.names)
+	}
 }
