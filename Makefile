@@ -64,6 +64,10 @@ bench-scale: deps ## Scale run of the whole product (SCALE_SCENARIO=throttle|unt
 fuzz: ## Run every fuzz target for FUZZTIME each (default 10s).
 	./scripts/fuzz-all.sh $(FUZZTIME)
 
+.PHONY: faults
+faults: deps ## Run the long fault-injection suite (XTSYNC_FAULT_LONG=1; XTSYNC_FAULT_SEED=N replays a run): kill -9, Redis/NATS restarts, Graph faults, two schedulers, soak. RELIABILITY.md.
+	XTSYNC_FAULT_LONG=1 XTSYNC_REQUIRE_REDIS=1 go test -count=1 -v -timeout 90m -run 'TestE2EFault|TestE2ESecretsNeverLeak|TestE2EHostileMatchingValues' ./cmd/xtsync
+
 .PHONY: lint
 lint: tools ## go vet, gofmt, buf lint.
 	go vet $(PKGS)
