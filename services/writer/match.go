@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
@@ -63,7 +65,7 @@ func (a *applier) prepareCreates(ctx context.Context, tasks []*task) error {
 			t.createdBySync, t.matchedBy = &created, e.MatchedBy
 			continue
 		}
-		t.lookups = lookupsOf(t)
+		t.lookups = a.w.refusals.skip(a.tenant, lookupsOf(t), time.Now())
 		if len(t.lookups) > 0 {
 			t.then(a.lookup(0))
 		}
@@ -114,6 +116,7 @@ func (a *applier) lookup(i int) func(*task) []*item {
 		refused := func(res graph.BatchResult) bool { return res.Status == http.StatusBadRequest }
 		return []*item{a.newItem(req, func(res graph.BatchResult) {
 			if res.Status == http.StatusBadRequest {
+				a.w.refusals.refused(a.tenant, q.attr, time.Now())
 				a.refusedOnce.Do(func() {
 					a.w.log.Warn("writer: match query refused by Graph, skipped",
 						"configuration_id", a.cfgID, "attribute", q.attr, "filter", q.filter, "err", errText(res))
@@ -121,6 +124,7 @@ func (a *applier) lookup(i int) func(*task) []*item {
 				a.w.m.unsupportedMatch.Add(context.Background(), 1, a.w.m.tenantAttr(a.tenant))
 				return
 			}
+			a.w.refusals.answered(a.tenant, q.attr)
 			a.matched(t, usersOf(res), q.attr, q.isMatch)
 		}, refused)}
 	}
@@ -164,4 +168,69 @@ func (a *applier) matched(t *task, hits []graph.User, attr string, isMatch bool)
 		kind = "groups"
 	}
 	t.failWith(rules.DuplicateTargetEntries, fmt.Sprintf("%d target %s match %s", len(hits), kind, attr))
+}
+
+// refusals remembers, per target tenant, the match attributes whose
+// lookups Graph keeps refusing with 400 (alternativeSecurityIds, the
+// default mappings' first matching attribute, is not filterable on users
+// in Graph v1.0 nor in graphsim): after refusalsToSkip refusals in a row
+// the lookup is left out of creates for refusalSkip, then tried again.
+// Every create used to send it and have it refused: one Graph request in
+// five of an initial cycle. A refused lookup matches nothing, so leaving it
+// out changes no decision; one that works is never skipped, since any
+// answer resets the count.
+type refusals struct {
+	mu sync.Mutex
+	m  map[string]*refusal // tenant + "\x00" + attribute
+}
+
+type refusal struct {
+	inRow int
+	until time.Time
+}
+
+const (
+	refusalsToSkip = 3
+	refusalSkip    = 10 * time.Minute
+)
+
+func (r *refusals) refused(tenant, attr string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]*refusal{}
+	}
+	k := tenant + "\x00" + attr
+	f := r.m[k]
+	if f == nil {
+		f = &refusal{}
+		r.m[k] = f
+	}
+	if f.inRow++; f.inRow >= refusalsToSkip {
+		f.until = now.Add(refusalSkip)
+	}
+}
+
+func (r *refusals) answered(tenant, attr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.m, tenant+"\x00"+attr)
+}
+
+// skip drops the match lookups of attributes refused recently; the
+// writer's own lookups (not isMatch) always run.
+func (r *refusals) skip(tenant string, ls []lookup, now time.Time) []lookup {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.m) == 0 {
+		return ls
+	}
+	out := ls[:0]
+	for _, l := range ls {
+		if f := r.m[tenant+"\x00"+l.attr]; l.isMatch && f != nil && now.Before(f.until) {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
 }

@@ -71,6 +71,8 @@ type Writer struct {
 	log    *slog.Logger
 	tracer trace.Tracer
 	m      *metrics
+	// refusals are the match lookups Graph refuses, per tenant.
+	refusals refusals
 }
 
 // New checks cfg and deps and builds a Writer.
