@@ -291,6 +291,10 @@ func TestKubernetesManifests(t *testing.T) {
 		require.Equal(t, "autoscaling/v2", h.str("apiVersion"))
 		require.Contains(t, deps, h.str("spec", "scaleTargetRef", "name"))
 		require.Equal(t, "xtsync-writer", h.str("spec", "scaleTargetRef", "name"))
+		var cfg app.Config
+		cfg.RegisterFlags(flag.NewFlagSet("hpa", flag.ContinueOnError))
+		require.LessOrEqual(t, h.get("spec", "maxReplicas"), cfg.Topology.IntentShards,
+			"a writer beyond the intent shard count idles")
 		for _, m := range list(h.get("spec", "metrics")) {
 			name := asMap(m).str("external", "metric", "name")
 			require.True(t, inCode(code, name), "HPA metric %s is exported by the code", name)
