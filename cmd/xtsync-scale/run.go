@@ -302,6 +302,7 @@ func (c *cluster) runCycles(ctx context.Context, cfgIDs []string, name string, l
 	done := make([]synclog.Progress, len(cfgIDs))
 	r.PerConfig = make([]time.Duration, len(cfgIDs))
 	var firstWrite, lastWrite time.Time
+	var chB, chM, inB, inM uint64 // sampled bytes and messages in flight
 	lastWrites := statsBefore.Writes
 	lastLog := time.Now()
 	for {
@@ -345,15 +346,12 @@ func (c *cluster) runCycles(ctx context.Context, cfgIDs []string, name string, l
 			if m > r.JSPeakMsgs {
 				r.JSPeakMsgs = m
 			}
-			// Bytes per message while messages are in flight.
-			for _, s := range []struct {
-				name string
-				avg  *float64
-			}{{natsx.StreamChanges, &r.JSChangeBytes}, {natsx.StreamIntents, &r.JSIntentBytes}} {
-				if st := ss[s.name]; st.Msgs > 0 {
-					*s.avg = max(*s.avg, float64(st.Bytes)/float64(st.Msgs))
-				}
-			}
+			// Bytes per message while messages are in flight, averaged
+			// over the samples.
+			chB += ss[natsx.StreamChanges].Bytes
+			chM += ss[natsx.StreamChanges].Msgs
+			inB += ss[natsx.StreamIntents].Bytes
+			inM += ss[natsx.StreamIntents].Msgs
 		}
 		for p := range pids {
 			if p.exited() {
@@ -402,6 +400,12 @@ func (c *cluster) runCycles(ctx context.Context, cfgIDs []string, name string, l
 	ss, err := streamStates(ctx, c.js)
 	if err != nil {
 		return r, err
+	}
+	if chM > 0 {
+		r.JSChangeBytes = float64(chB) / float64(chM)
+	}
+	if inM > 0 {
+		r.JSIntentBytes = float64(inB) / float64(inM)
 	}
 	// Average stored message size times messages published, per object.
 	if r.Objects > 0 {
