@@ -100,8 +100,11 @@ func (w *cycleWatch) overlaps() (starts int, bad []string) {
 // lease) and drives cycles three ways — the schedule made due again and
 // again while a cycle runs, a StartJob sent to both processes at the same
 // moment, and a kill -9 of either scheduler mid-cycle — while a plain
-// subscription records every cycle start and end: no cycle of the
-// configuration ever starts while another runs.
+// subscription records every cycle start, stop and end: no cycle of the
+// configuration starts between another's start and its end or stop.
+// (The scheduler's lock covers the read and the transform: CycleEnd
+// waits for the transformers' backlog, so the writes of one cycle may
+// overlap the read of the next, by design.)
 func TestE2EFaultTwoSchedulers(t *testing.T) {
 	size := faultSizeOf(t)
 	rng := faultRand(t)
@@ -159,6 +162,23 @@ func TestE2EFaultTwoSchedulers(t *testing.T) {
 		}
 	}
 
+	// idle makes the schedule not due and waits until no cycle runs: the
+	// cycles the schedule started back to back (after each CycleEnd, while
+	// the writers still worked) are waited for, so that the next start
+	// is the one the loop asks for.
+	idle := func() {
+		require.NoError(t, c.rdb.HSet(ctx, jobKey, "next", time.Now().Add(time.Hour).UnixMilli()).Err())
+		for {
+			c.waitJob(ctx, cfgID, func(j *schedulerv1.Job) bool { return j.GetCurrentCycle().GetCycleId() == "" })
+			select {
+			case id := <-w.starts:
+				c.waitCycle(ctx, cfgID, id)
+				continue
+			default:
+			}
+			return
+		}
+	}
 	cycles := 6
 	if size.Long {
 		cycles = 20
@@ -171,6 +191,7 @@ func TestE2EFaultTwoSchedulers(t *testing.T) {
 		if i > 0 {
 			randomChanges(t, rng, c.source, size.Changes/4)
 		}
+		idle()
 		how := rng.IntN(3)
 		if i == 0 {
 			how = 1
@@ -208,21 +229,13 @@ func TestE2EFaultTwoSchedulers(t *testing.T) {
 		require.Zero(t, p.Failed, "%v", p.ByStatus)
 		fig.Objects += p.Expected
 		last, lastP = cycle, p
-		// Make the schedule not due before the next round, so that the
-		// next start is the one this loop asks for.
-		require.NoError(t, c.rdb.HSet(ctx, jobKey, "next", time.Now().Add(time.Hour).UnixMilli()).Err())
-		// A start the leader made while this one ran would be here.
-		select {
-		case extra := <-w.starts:
-			t.Fatalf("cycle %s started while %s ran", extra, cycle)
-		case <-time.After(500 * time.Millisecond):
-		}
+		idle()
 	}
 	lost, dup := c.checkCycle(ctx, m, cfgID, last, lastP)
 	fig.Lost, fig.Dup = lost, dup
 	starts, bad := w.overlaps()
 	require.Empty(t, bad, "cycles overlapped")
-	require.Equal(t, cycles, starts, "one start per cycle asked for")
+	require.GreaterOrEqual(t, starts, cycles, "every cycle asked for started")
 	t.Logf("%d cycles, %d scheduler kills, %d cycle events observed", starts, kills, len(w.events))
 	fig.log(t)
 }
