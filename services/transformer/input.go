@@ -33,9 +33,11 @@ func deleted(ch *eventsv1.SourceChange) bool {
 	return k == eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED || k == eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED
 }
 
-// decide builds the decision input of one change and runs the rules.
+// decide builds the decision input of one change and runs the rules. A
+// full cycle (first, restart, expired delta) verifies the members of every
+// synced group, repairing target-side drift.
 func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entries map[string]redisx.Entry,
-	direct map[string][]string, resolve func(string) (string, bool)) decide.Decision {
+	direct map[string][]string, resolve func(string) (string, bool), full bool) decide.Decision {
 	obj := ch.GetObject()
 	id := obj.GetObjectId()
 	var typ string
@@ -53,8 +55,9 @@ func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entr
 		Entry:  toDecideEntry(entries, id),
 		// The reader's observation time makes a redelivered batch decide
 		// the same way (retention runs out at the same instant).
-		Now:     t.deps.Now(),
-		Resolve: resolve,
+		Now:           t.deps.Now(),
+		Resolve:       resolve,
+		VerifyMembers: full,
 	}
 	if ts := ch.GetObservedAt(); ts != nil {
 		in.Now = ts.AsTime()

@@ -123,7 +123,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	var deprov []*eventsv1.WriteIntent
 	var pending, resolved []string
 	for _, ch := range changes {
-		d := t.decide(comp.Config, ch, entries, direct, resolve)
+		d := t.decide(comp.Config, ch, entries, direct, resolve, b.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL)
 		if pendingRef(comp.Config, ch, &d) {
 			pending = append(pending, ch.GetObject().GetObjectId())
 		} else {
