@@ -51,7 +51,10 @@ type Watermark struct {
 	// EndLink is the deltaLink a round of cycle CycleID ended with, before
 	// that cycle's end committed it as DeltaLink: a rerun of the cycle does
 	// not read (and publish) the round again.
-	EndLink   string    `json:"endLink,omitempty"`
+	EndLink string `json:"endLink,omitempty"`
+	// Published counts the changes the committed pages of cycle CycleID's
+	// round published, so a rerun's CycleEnd counts the whole cycle.
+	Published int64     `json:"published,omitempty"`
 	CycleID   string    `json:"cycleId,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }

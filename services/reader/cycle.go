@@ -39,6 +39,10 @@ type cycle struct {
 	mode  eventsv1.CycleMode
 	f     changeFactory
 	log   *slog.Logger
+	// carried counts the changes earlier runs of this cycle published in
+	// the rounds' committed pages (Watermark.Published): CycleEnd counts
+	// the cycle, not only this run.
+	carried int64
 	// usersRead holds the ids a delta users round published in this run:
 	// the revisit set skips them (one change per object and cycle).
 	usersRead map[string]bool
@@ -206,7 +210,7 @@ func (c *cycle) end(ctx context.Context) error {
 	msg := &eventsv1.CycleEnd{
 		ConfigurationId:  c.start.GetConfigurationId(),
 		CycleId:          c.start.GetCycleId(),
-		ChangesPublished: c.pp.published,
+		ChangesPublished: c.carried + c.pp.published,
 		FinishedAt:       timestamppb.Now(),
 		Mode:             c.mode,
 	}

@@ -228,8 +228,9 @@ func TestGroupsProvisionedAfterUsersWritten(t *testing.T) {
 // TestRerunPublishesEachObjectOnce: a reader that dies after its rounds
 // were read (here: while waiting for the users' writes) leaves the rounds'
 // ends in the watermarks, so the rerun of the cycle publishes no user
-// again and only then the groups; a further rerun finds the same stored
-// groups and JetStream drops their copies (same message ids).
+// again and only then the groups, and its CycleEnd counts the whole
+// cycle; a further rerun finds the same stored groups and JetStream drops
+// their copies (same message ids).
 func TestRerunPublishesEachObjectOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{users: 60, groups: 4, pageSize: 25})
@@ -293,4 +294,8 @@ func TestRerunPublishesEachObjectOnce(t *testing.T) {
 		require.Equal(t, 1, count[id], "group %s", id)
 	}
 	require.Len(t, count, len(users)+len(groups))
+	ends := e.cycleEnds()
+	require.Len(t, ends, 1, "the redelivered start's CycleEnd is a duplicate")
+	require.EqualValues(t, len(users)+len(groups), ends[0].GetChangesPublished(),
+		"the rerun counts the users the crashed run published")
 }

@@ -33,6 +33,9 @@ type round struct {
 	// ended: an earlier run of this cycle read the round to its end
 	// (Watermark.EndLink); this run reads nothing of it.
 	ended bool
+	// carried is what earlier runs of the cycle published in this round's
+	// committed pages; count what this run's committed pages added.
+	carried, count int64
 }
 
 // pageResult is one delta page converted to changes.
@@ -61,7 +64,7 @@ func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, err
 	resuming := sameCycle && (wm.EndLink != "" || wm.FullImport && wm.NextLink != "")
 	if !sameCycle {
 		// A stopped cycle's round end: this cycle reads from the base link.
-		wm.EndLink = ""
+		wm.EndLink, wm.Published = "", 0
 	}
 	if c.start.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL && !resuming {
 		// Restart: forget the links; the Rev bump makes any other holder lose.
@@ -71,7 +74,8 @@ func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, err
 		}
 		return &round{typ: typ, wm: wm, full: true}, nil
 	}
-	r := &round{typ: typ, wm: wm}
+	r := &round{typ: typ, wm: wm, carried: wm.Published}
+	c.carried += wm.Published
 	switch {
 	case wm.EndLink != "" && sameCycle:
 		r.deltaLink, r.full, r.ended = wm.EndLink, wm.FullImport, true
@@ -119,7 +123,9 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 		if r.link == "" {
 			req.Select = sel
 		}
+		before := c.pp.published
 		res, err := c.page(ctx, r, req, fetch)
+		r.count += c.pp.published - before
 		if errors.Is(err, graph.ErrDeltaExpired) && r.link != "" && !fellBack {
 			// Graph forgot the link (older than its retention): read
 			// everything again; the transformer's hashes skip what it has.
@@ -135,7 +141,7 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 			// The round is read: a rerun of the cycle must not publish its
 			// last page again (one change per object and cycle).
 			end := r.wm
-			end.EndLink, end.FullImport = res.delta, r.full
+			end.EndLink, end.FullImport, end.Published = res.delta, r.full, r.carried+r.count
 			end.CycleID, end.UpdatedAt = c.start.GetCycleId(), time.Now()
 			if r.wm, err = c.commit(ctx, r, end); err != nil {
 				return err
@@ -146,7 +152,7 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 		if res.nextLink == "" {
 			return fmt.Errorf("%s delta page has neither nextLink nor deltaLink", r.typ)
 		}
-		next := redisx.Watermark{NextLink: res.nextLink, FullImport: r.full,
+		next := redisx.Watermark{NextLink: res.nextLink, FullImport: r.full, Published: r.carried + r.count,
 			CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
 		if !r.full {
 			next.DeltaLink = r.wm.DeltaLink // a delta round keeps its base link

@@ -98,7 +98,10 @@
 // its end, so every deprovisioning intent (soft delete, disable, hard
 // delete, scope-outs included; full cycles too) of a non-on-demand cycle is
 // counted in a SET and kept in a pending HASH (guard.go has the keys), and
-// the rest of its batch is published as usual.
+// the rest of its batch is published as usual. With the threshold off too
+// (then released unconditionally at the end): the groups provisioning round
+// must remove a user from its groups before the user is deleted, or a
+// restore brings the memberships back.
 //
 // The reader publishes CycleEnd only after XTSYNC_CHANGES holds no message
 // of the configuration, i.e. after every change of the cycle was

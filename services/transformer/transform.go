@@ -147,8 +147,11 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	}
 	res := &Result{Intents: out, Threshold: comp.DeletionThreshold}
 	// On-demand cycles provision a handful of objects an admin chose: no
-	// threshold, as in Entra.
-	if comp.DeletionThreshold > 0 && len(deprov) > 0 && b.GetMode() != eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND {
+	// threshold, as in Entra. Without a threshold the deprovisions still
+	// wait for the cycle end (DecideCycle releases them): a user deleted
+	// before the groups provisioning round removed it from a group keeps
+	// that membership, and a later restore brings it back.
+	if len(deprov) > 0 && b.GetMode() != eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND {
 		if err := t.hold(ctx, res, deprov); err != nil {
 			return nil, err
 		}
