@@ -11,7 +11,7 @@ import (
 	"github.com/xtsync/xtsync/pkg/redisx/redistest"
 )
 
-// TestAdaptiveRate: a 429 (Backoff) halves the rate the whole fleet uses,
+// TestAdaptiveRate: a 429 (Backoff) lowers the rate the whole fleet uses,
 // the 429s of one collision count once, and the rate climbs back by a step
 // per quiet interval up to the configured limit.
 func TestAdaptiveRate(t *testing.T) {
@@ -21,7 +21,8 @@ func TestAdaptiveRate(t *testing.T) {
 	clock := func() time.Time { return now }
 	limit := redis_rate.Limit{Rate: 600, Burst: 100, Period: time.Minute}
 	fleet := func() *Limiter {
-		l := NewLimiter(srv.Client(t), func(string) redis_rate.Limit { return limit })
+		l := NewLimiter(srv.Client(t), func(string) redis_rate.Limit { return limit }).
+			WithAdaptive(Adaptive{Decrease: 0.5, Hold: 2 * time.Second, Step: 0.05, Interval: 5 * time.Second, Floor: 0.02})
 		l.now = clock
 		return l
 	}
