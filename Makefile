@@ -10,6 +10,9 @@ PKGS       := $(foreach m,$(MODULES),./$(m)/...)
 RACE_PKGS  := ./pkg/... ./graphsim/... ./services/transformer/... ./services/synclog/...
 FUZZTIME   ?= 10s
 BENCHTIME  ?= 1s
+# cmd/xtsync's end-to-end suite (services as processes, kills, faults)
+# outlives go test's 10-minute default on a loaded 2-core machine.
+TEST_TIMEOUT ?= 40m
 
 BUF_VERSION                ?= v1.75.0
 PROTOC_GEN_GO_VERSION      ?= v1.36.12
@@ -42,8 +45,8 @@ deps: ## Install what the tests need on a fresh Debian/Ubuntu machine (redis-ser
 
 .PHONY: test
 test: deps ## Run every test (unit + integration against real Redis/NATS/graphsim), then the race detector on the SDK-free modules.
-	XTSYNC_REQUIRE_REDIS=1 go test -count=1 $(PKGS)
-	XTSYNC_REQUIRE_REDIS=1 go test -count=1 -race $(RACE_PKGS)
+	XTSYNC_REQUIRE_REDIS=1 go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	XTSYNC_REQUIRE_REDIS=1 go test -count=1 -timeout $(TEST_TIMEOUT) -race $(RACE_PKGS)
 
 .PHONY: test-short
 test-short: ## Run the unit tests only (-short).
