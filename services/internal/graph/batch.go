@@ -82,7 +82,9 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest) ([]BatchResult,
 			item.SetDependsOn(r.DependsOn)
 		}
 	}
-	resp, err := batch.Send(ctx, c.adapter)
+	// Through localBackingStore: the SDK asserts the answer to a
+	// BatchResponse and panics on none (204, a scalar body).
+	resp, err := batch.Send(ctx, localBackingStore{c.adapter})
 	if err != nil {
 		return nil, wrap("send batch", err)
 	}

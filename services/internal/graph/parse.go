@@ -2,9 +2,11 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 )
 
@@ -31,4 +33,19 @@ func (f safeParseNodes) GetRootParseNode(contentType string, content []byte) (pn
 		err = fmt.Errorf("graph: no parse node for %s response", contentType)
 	}
 	return pn, err
+}
+
+// errNoBody: a GET or POST that should return an object answered with
+// none (204, an empty or scalar body). The SDK returns a nil model
+// without an error, and every caller would dereference it.
+var errNoBody = errors.New("graph: response has no object body")
+
+// Send refuses a nil model for GET and POST; a PATCH answers 204 by
+// design.
+func (o localBackingStore) Send(ctx context.Context, info *abs.RequestInformation, f absser.ParsableFactory, em abs.ErrorMappings) (absser.Parsable, error) {
+	res, err := o.GraphRequestAdapter.Send(ctx, info, f, em)
+	if err == nil && res == nil && (info.Method == abs.GET || info.Method == abs.POST) {
+		return nil, fmt.Errorf("%w: %s %s", errNoBody, info.Method.String(), info.UrlTemplate)
+	}
+	return res, err
 }
