@@ -47,15 +47,13 @@ func TestAdaptiveRate(t *testing.T) {
 	require.Equal(t, 150.0, rate())
 	time.Sleep(5 * time.Millisecond) // the pause key expires
 
-	// The lowered rate is applied, burst scaled: 150/min, burst 25.
-	for range 25 {
-		d, err := a.Reserve(ctx, "tenant-a", 1)
-		require.NoError(t, err)
-		require.Zero(t, d)
-	}
-	d, err := a.Reserve(ctx, "tenant-a", 1)
+	// The lowered rate is applied, paced: no burst beyond one request.
+	d, err := a.Reserve(ctx, "tenant-a", 20)
 	require.NoError(t, err)
-	require.Positive(t, d, "the scaled burst is spent")
+	require.Zero(t, d)
+	d, err = a.Reserve(ctx, "tenant-a", 1)
+	require.NoError(t, err)
+	require.Positive(t, d, "no burst once lowered")
 
 	for want := 180.0; want <= 600; want += 30 {
 		now = now.Add(5 * time.Second)

@@ -130,16 +130,16 @@ return tostring(r)
 
 const adaptiveTTL = time.Hour
 
-// effective is the limit the fleet applies now: the configured one scaled
-// to the adaptive rate r (burst too, so a lowered rate does not start with
-// the full burst), never a burst under n.
+// effective is the limit the fleet applies now: the configured one, or
+// once lowered the adaptive rate r with no burst beyond the n tokens asked
+// (paced: the tenant's own burst is unknown, and bursts of $batch calls
+// are what collide with it).
 func effective(limit redis_rate.Limit, r float64, n int) redis_rate.Limit {
 	if r <= 0 || r >= float64(limit.Rate) {
 		return limit
 	}
-	share := r / float64(limit.Rate)
 	limit.Rate = max(1, int(r))
-	limit.Burst = max(n, int(float64(limit.Burst)*share))
+	limit.Burst = n
 	return limit
 }
 
