@@ -147,7 +147,14 @@ func FuzzHostileGraphResponses(f *testing.F) {
 		h.body.Store(&body)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		err := hostileCall(ctx, c, op)
+		done := make(chan error, 1)
+		go func() { done <- hostileCall(ctx, c, op) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(40 * time.Second):
+			t.Fatalf("op %d ignored its deadline on status %d, body %q", op%8, h.status.Load(), body[:min(len(body), 200)])
+		}
 		require.False(t, errors.Is(err, context.DeadlineExceeded), "op %d did not return: %v", op%8, err)
 		h.mu.Lock()
 		leaked := h.leaked
