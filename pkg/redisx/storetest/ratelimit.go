@@ -48,6 +48,7 @@ var limiterTests = []testCase{
 	}},
 	{"TenantsHaveSeparateBudgets", func(t *testing.T, h Harness) {
 		ctx, l := ctxT(t), h.New(t).Limiter
+		start := time.Now()
 		for range Limit.Burst {
 			d, err := l.Reserve(ctx, "tenant-a", 1)
 			require.NoError(t, err)
@@ -55,7 +56,11 @@ var limiterTests = []testCase{
 		}
 		d, err := l.Reserve(ctx, "tenant-a", 1)
 		require.NoError(t, err)
-		require.Positive(t, d)
+		// A token refills every Period/Rate: on a machine slow enough to
+		// take that long for the burst, the next one is free again.
+		if time.Since(start) < Limit.Period/time.Duration(Limit.Rate) {
+			require.Positive(t, d)
+		}
 		require.LessOrEqual(t, d, Limit.Period)
 		d, err = l.Reserve(ctx, "tenant-b", Limit.Burst)
 		require.NoError(t, err)
