@@ -86,23 +86,25 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 }
 
 // newHTTPClient wraps the caller's transport in the Graph SDK's default
-// middleware, with two changes. The retry handler gets MaxRetries and a
-// retry counter. And the order is fixed: kiota-http-go builds its defaults
-// from a map, so the order differs per process, and when the retry handler
-// happens to sit outside the compression handler a retried POST/PATCH is
-// resent with its original, uncompressed body under the compressed
-// request's "Content-Encoding: gzip" header (the compression handler
-// rewrites a shallow copy made by req.WithContext, whose Header map is
-// shared). Compression therefore goes outside retry.
+// middleware, with three changes. The retry handler gets MaxRetries and a
+// retry counter. The order is fixed: kiota-http-go builds its defaults
+// from a map, so the order differs per process (retry goes before
+// redirect). And request bodies are not gzipped: the compression handler
+// built a new flate writer for every request, 9–11% of an all-in-one
+// process's CPU in an initial cycle (BENCHMARKS.md, issue 5), to shrink
+// bodies of a few KB that Graph accepts uncompressed; it also broke
+// retries when it sat inside the retry handler (a retried POST/PATCH was
+// resent with its uncompressed body under "Content-Encoding: gzip", the
+// handler rewriting a shallow copy whose Header map is shared).
 func (c *Client) newHTTPClient() *http.Client {
 	opts := msgraphsdk.GetDefaultClientOptions()
-	var first, rest []khttp.Middleware
+	var rest []khttp.Middleware
 	for _, mw := range msgraphgocore.GetDefaultMiddlewaresWithOptions(&opts) {
 		switch mw.(type) {
 		case *khttp.RetryHandler:
 			rest = append(rest, khttp.NewRetryHandlerWithOptions(c.retryOptions()))
 		case *khttp.CompressionHandler:
-			first = append(first, mw)
+			// dropped: see above
 		default:
 			rest = append(rest, mw)
 		}
@@ -113,7 +115,7 @@ func (c *Client) newHTTPClient() *http.Client {
 		c.base = khttp.GetDefaultTransport()
 	}
 	return &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(c.base, append(first, rest...)...),
+		Transport: khttp.NewCustomTransportWithParentTransport(c.base, rest...),
 		Timeout:   c.cfg.Timeout,
 		// The SDK's redirect middleware follows redirects itself.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -30,7 +30,7 @@ func TestThrottledWritesRetriedAfterRetryAfter(t *testing.T) {
 
 	// Several fresh clients: kiota orders its default middleware by map
 	// iteration, so each client is a new draw of the order the adapter
-	// must pin (a retried body must stay gzip-encoded, see newHTTPClient).
+	// must pin (see newHTTPClient).
 	start := time.Now()
 	var retries int64
 	for i := range 4 {
