@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	list := fs.Bool("list-targets", false, "Print the modules, their kinds and dependencies, and exit.")
 	health := fs.Bool("health", false, "Probe the gRPC health service of the process listening on -grpc.listen-addr; exit 0 when it serves.")
 	level := fs.String("log.level", "info", "Log level: debug, info, warn, error.")
+	format := fs.String("log.format", "json", "Log format: json (one object per line, for collectors) or text; the demo defaults to text.")
 	var d demoConfig
 	d.RegisterFlags(fs)
 	fs.BoolVar(&demoMode, "demo", demoMode, "Run the demo: two simulated tenants, the five services, one configuration through the gRPC API.")
@@ -55,7 +56,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "-log.level: %v\n", err)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if demoMode && !flagSet(fs, "log.format") {
+		*format = "text"
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	var logger *slog.Logger
+	switch *format {
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, opts))
+	default:
+		fmt.Fprintf(stderr, "-log.format: %q is neither json nor text\n", *format)
+		return 2
+	}
 
 	switch {
 	case *health:

@@ -38,3 +38,26 @@ func TestHealthWithoutServer(t *testing.T) {
 	require.Equal(t, 1, run(context.Background(), []string{"-health", "-grpc.listen-addr", "127.0.0.1:1"}, &out, &errb))
 	require.Contains(t, errb.String(), "unhealthy")
 }
+
+// TestLogFormat: the binary logs JSON (for collectors) unless told text.
+// The run logs where the local admin token is, then refuses the target.
+func TestLogFormat(t *testing.T) {
+	cases := []struct {
+		name, format, want string
+	}{
+		{"json by default", "", `"msg":"gRPC API on loopback with a local admin token`},
+		{"text", "text", `msg="gRPC API on loopback with a local admin token`},
+		{"unknown", "xml", `-log.format: "xml" is neither json nor text`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"-target", "bogus", "-data-dir", t.TempDir(), "-grpc.listen-addr", "127.0.0.1:0"}
+			if tc.format != "" {
+				args = append(args, "-log.format", tc.format)
+			}
+			var out, errb bytes.Buffer
+			require.Equal(t, 2, run(context.Background(), args, &out, &errb))
+			require.Contains(t, errb.String(), tc.want)
+		})
+	}
+}
