@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/services/synclog"
@@ -198,19 +199,19 @@ func Run(ctx context.Context, o Options) (results []Result, err error) {
 		deployment = fmt.Sprintf("5 processes, %d writer(s)", o.Writers)
 	}
 
-	sc := scope{AllUsers: o.Scope != "groups"}
+	sc := mirror.Scope{AllUsers: o.Scope != "groups"}
 	if !sc.AllUsers {
 		for _, id := range c.source.GroupIDs() {
-			if g, ok := c.source.Group(id); ok && supportedGroup(g) && len(g.Members) > 0 {
+			if g, ok := c.source.Group(id); ok && mirror.SupportedGroup(g) && len(g.Members) > 0 {
 				sc.AssignedGroups = append(sc.AssignedGroups, id)
 			}
 		}
 	}
-	mirrors := make([]*mirror, len(c.targets))
+	mirrors := make([]*mirror.Mirror, len(c.targets))
 	cfgIDs := make([]string, len(c.targets))
 	for i, t := range c.targets {
-		mirrors[i] = newMirror(t, sc)
-		if cfgIDs[i], err = c.createConfig(ctx, i, sc.rules()); err != nil {
+		mirrors[i] = mirror.New(t, sc)
+		if cfgIDs[i], err = c.createConfig(ctx, i, sc.Rules()); err != nil {
 			return nil, err
 		}
 	}
@@ -224,7 +225,7 @@ func Run(ctx context.Context, o Options) (results []Result, err error) {
 				return results, err
 			}
 		}
-		users, groups := sc.counts(c.source)
+		users, groups := sc.Counts(c.source)
 		logf("%s cycle: %d users and %d groups in scope, %d configuration(s), %s", name, users, groups, len(cfgIDs), deployment)
 		r, err := c.runCycles(ctx, cfgIDs, name, logf)
 		if err != nil {
@@ -235,7 +236,7 @@ func Run(ctx context.Context, o Options) (results []Result, err error) {
 		if !o.NoCheck {
 			r.Mirrored = true
 			for i, m := range mirrors {
-				p := m.diff(c.source, c.targets[i])
+				p := m.Diff(c.source, c.targets[i])
 				if len(p) > 0 {
 					r.Mirrored = false
 					r.Problems = append(r.Problems, p...)
@@ -505,8 +506,8 @@ func (c *cluster) profile(ctx context.Context, cycle string) []string {
 // between cycles: most are attribute updates of users in scope, some
 // disable or delete users, some add new hires (members of an assigned
 // group when the scope is by groups).
-func applyChanges(source *graphsim.Tenant, sc scope, n int, r *rand.Rand) error {
-	userIn, _ := sc.inScope(source)
+func applyChanges(source *graphsim.Tenant, sc mirror.Scope, n int, r *rand.Rand) error {
+	userIn, _ := sc.InScope(source)
 	var users []string
 	for _, id := range source.UserIDs()[1:] { // the manager tree's root stays
 		if u, ok := source.User(id); ok && userIn(u) {

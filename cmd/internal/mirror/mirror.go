@@ -1,4 +1,8 @@
-package main
+// Package mirror computes what a target tenant must hold for a source
+// tenant under a simple configuration scope, from both tenants read back
+// from graphsim (never from xtsync's own records), and lists every
+// difference: the oracle of the end-to-end tests and the scale harness.
+package mirror
 
 import (
 	"fmt"
@@ -11,22 +15,19 @@ import (
 	"github.com/xtsync/xtsync/graphsim"
 )
 
-// The mirror check is cmd/xtsync's (e2e_mirror_test.go), copied: a test
-// file cannot be imported.
-
-// mirror is what the target should hold for the source, computed from
+// Mirror is what the target should hold for the source, computed from
 // both tenants read back from graphsim (never from xtsync's own records).
-type mirror struct {
+type Mirror struct {
 	// preexisting target users (ids) that no source object accounts for.
 	pre map[string]bool
 	// scope is the configuration's scope, as the test set it.
-	scope scope
+	Scope Scope
 }
 
-// scope is what the rules of an e2e configuration put in scope:
+// Scope is what the rules of an e2e configuration put in scope:
 // enabled internal users (all of them, or those assigned directly or as
 // direct members of an assigned group), assigned groups.
-type scope struct {
+type Scope struct {
 	AllUsers       bool
 	AssignedUsers  []string
 	AssignedGroups []string
@@ -34,30 +35,30 @@ type scope struct {
 	Threshold int
 }
 
-func newMirror(target *graphsim.Tenant, sc scope) *mirror {
-	m := &mirror{pre: map[string]bool{}, scope: sc}
+func New(target *graphsim.Tenant, sc Scope) *Mirror {
+	m := &Mirror{pre: map[string]bool{}, Scope: sc}
 	for _, id := range target.UserIDs() {
 		m.pre[id] = true
 	}
 	return m
 }
 
-// syncEnabled: the rules' scoping filter (enabled users) and what is never
+// Enabled: the rules' scoping filter (enabled users) and what is never
 // synchronized (external users of the source).
-func syncEnabled(u graphsim.User) bool {
+func Enabled(u graphsim.User) bool {
 	return u.AccountEnabled && u.DeletedDateTime == nil && !strings.EqualFold(u.UserType, "Guest") &&
 		!strings.Contains(strings.ToUpper(u.UserPrincipalName), "#EXT#")
 }
 
-// supportedGroup: security and Microsoft 365 groups are synchronized;
+// SupportedGroup: security and Microsoft 365 groups are synchronized;
 // mail-enabled security and distribution groups are not.
-func supportedGroup(g graphsim.Group) bool {
+func SupportedGroup(g graphsim.Group) bool {
 	unified := slices.ContainsFunc(g.GroupTypes, func(s string) bool { return strings.EqualFold(s, "Unified") })
 	return g.DeletedDateTime == nil && (unified || !g.MailEnabled)
 }
 
-// inScope returns the scope predicates for the source as it is now.
-func (sc scope) inScope(source *graphsim.Tenant) (users func(graphsim.User) bool, groups func(graphsim.Group) bool) {
+// InScope returns the scope predicates for the source as it is now.
+func (sc Scope) InScope(source *graphsim.Tenant) (users func(graphsim.User) bool, groups func(graphsim.Group) bool) {
 	entitled := map[string]bool{}
 	for _, id := range sc.AssignedUsers {
 		entitled[id] = true
@@ -73,36 +74,36 @@ func (sc scope) inScope(source *graphsim.Tenant) (users func(graphsim.User) bool
 			entitled[m] = true
 		}
 	}
-	users = func(u graphsim.User) bool { return syncEnabled(u) && (sc.AllUsers || entitled[u.ID]) }
-	groups = func(g graphsim.Group) bool { return assigned[g.ID] && supportedGroup(g) }
+	users = func(u graphsim.User) bool { return Enabled(u) && (sc.AllUsers || entitled[u.ID]) }
+	groups = func(g graphsim.Group) bool { return assigned[g.ID] && SupportedGroup(g) }
 	return users, groups
 }
 
-// invitedAddress is the address the writer invites a source user with (the
+// Invited is the address the writer invites a source user with (the
 // default mappings): mail, else the user principal name.
-func invitedAddress(u graphsim.User) string {
+func Invited(u graphsim.User) string {
 	if u.Mail != "" {
 		return strings.ToLower(u.Mail)
 	}
 	return strings.ToLower(u.UserPrincipalName)
 }
 
-func isB2B(u graphsim.User) bool {
+func IsB2B(u graphsim.User) bool {
 	return u.DeletedDateTime == nil && strings.Contains(u.UserPrincipalName, "#EXT#")
 }
 
-// diff lists every way the target differs from the mirror of the source:
+// Diff lists every way the target differs from the mirror of the source:
 // missing, duplicated, stale or out-of-date users and groups, wrong group
 // members. Empty means mirrored. matched are preexisting target users that
 // must have been matched (not duplicated) to the source user with the
 // same mail.
-func (m *mirror) diff(source, target *graphsim.Tenant) []string {
-	userIn, groupIn := m.scope.inScope(source)
+func (m *Mirror) Diff(source, target *graphsim.Tenant) []string {
+	userIn, groupIn := m.Scope.InScope(source)
 	var problems []string
 	byMail := map[string][]graphsim.User{}
 	for _, id := range target.UserIDs() {
 		u, ok := target.User(id)
-		if ok && isB2B(u) {
+		if ok && IsB2B(u) {
 			k := strings.ToLower(u.Mail)
 			byMail[k] = append(byMail[k], u)
 		}
@@ -115,7 +116,7 @@ func (m *mirror) diff(source, target *graphsim.Tenant) []string {
 		if !ok || src.DeletedDateTime != nil {
 			continue
 		}
-		key := invitedAddress(src)
+		key := Invited(src)
 		got := byMail[key]
 		if !userIn(src) {
 			for _, u := range got {
@@ -191,7 +192,7 @@ func (m *mirror) diff(source, target *graphsim.Tenant) []string {
 		haveMembers := hs[0].Members
 		if missing, extra := notIn(wantMembers, haveMembers), notIn(haveMembers, wantMembers); len(missing)+len(extra) > 0 {
 			problems = append(problems, fmt.Sprintf("group %q: %d members, want %d: %d missing (%s), %d extra (%s)",
-				name, len(haveMembers), len(wantMembers), len(missing), firstN(missing, 3), len(extra), firstN(extra, 3)))
+				name, len(haveMembers), len(wantMembers), len(missing), FirstN(missing, 3), len(extra), FirstN(describe(target, extra), 3)))
 		}
 		if !hs[0].SecurityEnabled || hs[0].MailEnabled {
 			problems = append(problems, fmt.Sprintf("group %q is not a static security group in the target", name))
@@ -206,8 +207,8 @@ func (m *mirror) diff(source, target *graphsim.Tenant) []string {
 	return problems
 }
 
-// firstN shortens a problem list for a failure message.
-func firstN(p []string, n int) string {
+// FirstN shortens a problem list for a failure message.
+func FirstN(p []string, n int) string {
 	if len(p) <= n {
 		return strings.Join(p, "\n")
 	}
@@ -229,10 +230,23 @@ func notIn(a, b []string) []string {
 	return out
 }
 
-// rules renders a scope as configuration rules: the scoping filter keeps
-// enabled users; groups are synchronized when some are assigned (the
-// rules of cmd/xtsync's end-to-end tests).
-func (sc scope) rules() *structpb.Struct {
+// describe names target objects for failure messages.
+func describe(target *graphsim.Tenant, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		if u, ok := target.User(id); ok {
+			out[i] = fmt.Sprintf("%s (user %s, mail %s, deleted %v)", id, u.UserPrincipalName, u.Mail, u.DeletedDateTime != nil)
+		} else if g, ok := target.Group(id); ok {
+			out[i] = fmt.Sprintf("%s (group %q)", id, g.DisplayName)
+		}
+	}
+	return out
+}
+
+// Rules renders the scope as configuration rules: the scoping filter keeps
+// enabled users; groups are synchronized when some are assigned.
+func (sc Scope) Rules() *structpb.Struct {
 	enabled := []any{map[string]any{"title": "enabled users",
 		"clauses": []any{map[string]any{"attribute": "accountEnabled", "operator": "IS TRUE"}}}}
 	r := map[string]any{
@@ -250,7 +264,7 @@ func (sc scope) rules() *structpb.Struct {
 	}
 	s, err := structpb.NewStruct(r)
 	if err != nil {
-		panic(err)
+		panic(err) // only strings, bools, numbers, lists and maps above
 	}
 	return s
 }
@@ -263,9 +277,9 @@ func strs(ss []string) []any {
 	return out
 }
 
-// counts returns the objects in scope: users and groups.
-func (sc scope) counts(source *graphsim.Tenant) (users, groups int) {
-	userIn, groupIn := sc.inScope(source)
+// Counts returns the objects in scope: users and groups.
+func (sc Scope) Counts(source *graphsim.Tenant) (users, groups int) {
+	userIn, groupIn := sc.InScope(source)
 	for _, id := range source.UserIDs() {
 		if u, ok := source.User(id); ok && u.DeletedDateTime == nil && userIn(u) {
 			users++
