@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
@@ -18,7 +19,7 @@ import (
 func enabledUsers(src *graphsim.Tenant) []graphsim.User {
 	var out []graphsim.User
 	for _, id := range src.UserIDs() {
-		if u, ok := src.User(id); ok && e2eEnabled(u) {
+		if u, ok := src.User(id); ok && mirror.Enabled(u) {
 			out = append(out, u)
 		}
 	}
@@ -48,13 +49,13 @@ func TestE2EMatchesExistingB2BUsers(t *testing.T) {
 		require.NoError(t, err)
 		invited = append(invited, g)
 	}
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	c.startService("all", "all")
 	c.api("all", "all")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	c.runCycle(ctx, cfgID)
 	c.requireMirrored(m)
 	for i, g := range invited {
@@ -72,13 +73,13 @@ func TestE2EMatchesExistingB2BUsers(t *testing.T) {
 func TestE2EOnDemandPauseRestart(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 40, TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
 	src := enabledUsers(c.source)
-	sc := e2eScope{AssignedUsers: []string{src[0].ID, src[1].ID, src[2].ID}}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AssignedUsers: []string{src[0].ID, src[1].ID, src[2].ID}}
+	m := mirror.New(c.target, sc)
 	c.startService("all", "all")
 	c.api("all", "all")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 
 	od, err := c.sched.ProvisionOnDemand(ctx, &schedulerv1.ProvisionOnDemandRequest{ConfigurationId: cfgID,
 		Objects: []*commonv1.ObjectRef{
@@ -97,11 +98,11 @@ func TestE2EOnDemandPauseRestart(t *testing.T) {
 	require.True(t, strings.EqualFold(in.GetStatus(), "success"), "on-demand of an assigned user: %v", in)
 	require.Contains(t, in.GetStepsJson(), "EntryImport", "the steps of the provisioning log")
 	require.NotEmpty(t, in.GetTargetObjectId())
-	tgt, ok := c.target.UserByMail(e2eInvited(src[0]))
+	tgt, ok := c.target.UserByMail(mirror.Invited(src[0]))
 	require.True(t, ok, "created at once")
 	require.Equal(t, tgt.ID, in.GetTargetObjectId())
 	require.Equal(t, "NotEffectivelyEntitled", out.GetError().GetCode(), "on-demand of an unassigned user: %v", out)
-	_, ok = c.target.UserByMail(e2eInvited(src[5]))
+	_, ok = c.target.UserByMail(mirror.Invited(src[5]))
 	require.False(t, ok)
 
 	c.runCycle(ctx, cfgID)
@@ -136,13 +137,13 @@ func TestE2EOnDemandPauseRestart(t *testing.T) {
 // threshold deletes as usual.
 func TestE2EDeletionThreshold(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 60, TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
-	sc := e2eScope{AllUsers: true, Threshold: 5}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true, Threshold: 5}
+	m := mirror.New(c.target, sc)
 	c.startService("all", "all")
 	c.api("all", "all")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	c.runCycle(ctx, cfgID)
 	c.requireMirrored(m)
 
@@ -157,7 +158,7 @@ func TestE2EDeletionThreshold(t *testing.T) {
 	// Over it: 8 deletes (and one update) in one cycle.
 	var victims []string
 	for _, u := range src[3:11] {
-		tgt, ok := c.target.UserByMail(e2eInvited(u))
+		tgt, ok := c.target.UserByMail(mirror.Invited(u))
 		require.True(t, ok)
 		victims = append(victims, tgt.ID)
 		require.NoError(t, c.source.DeleteUser(u.ID))
@@ -170,7 +171,7 @@ func TestE2EDeletionThreshold(t *testing.T) {
 		u, _ := c.target.User(id)
 		require.Nil(t, u.DeletedDateTime, "nothing is deleted over the threshold")
 	}
-	got, _ := c.target.UserByMail(e2eInvited(src[20]))
+	got, _ := c.target.UserByMail(mirror.Invited(src[20]))
 	require.Equal(t, "Still Updated", got.JobTitle, "the rest of the cycle is applied")
 	require.Eventually(t, func() bool {
 		j := c.job(ctx, cfgID)
@@ -196,24 +197,24 @@ func TestE2EDeletionThreshold(t *testing.T) {
 // user is restored (not a new one created). All services in one process.
 func TestE2ERestoreBringsBackTheTargetUser(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 40, TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	c.startService("all", "all")
 	c.api("all", "all")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	c.runCycle(ctx, cfgID)
 	c.requireMirrored(m)
 
 	var victim graphsim.User
 	for _, id := range c.source.UserIDs() {
-		if u, _ := c.source.User(id); e2eEnabled(u) {
+		if u, _ := c.source.User(id); mirror.Enabled(u) {
 			victim = u
 			break
 		}
 	}
-	tgt, ok := c.target.UserByMail(e2eInvited(victim))
+	tgt, ok := c.target.UserByMail(mirror.Invited(victim))
 	require.True(t, ok)
 	require.NoError(t, c.source.DeleteUser(victim.ID))
 	c.runCycle(ctx, cfgID)

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
@@ -40,20 +41,20 @@ func TestE2EAPIRefusesBadRequests(t *testing.T) {
 	c.api("all", "all")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cfgID := c.createConfig(ctx, e2eScope{AllUsers: true}.rules())
+	cfgID := c.createConfig(ctx, mirror.Scope{AllUsers: true}.Rules())
 	good, err := c.sched.GetConfiguration(ctx, &schedulerv1.GetConfigurationRequest{ConfigurationId: cfgID})
 	require.NoError(t, err)
 	before := good.GetConfiguration()
 
 	huge := strings.Repeat("x", 2<<20)
 	badRules, _ := structpb.NewStruct(map[string]any{"scope": "Everyone", "users": map[string]any{"scopingFilters": "nope"}})
-	noSource := c.configuration(e2eScope{AllUsers: true}.rules())
+	noSource := c.configuration(mirror.Scope{AllUsers: true}.Rules())
 	noSource.Source = nil
-	badInterval := c.configuration(e2eScope{AllUsers: true}.rules())
+	badInterval := c.configuration(mirror.Scope{AllUsers: true}.Rules())
 	badInterval.ScheduleInterval = durationpb.New(time.Minute)
-	badSecretRef := c.configuration(e2eScope{AllUsers: true}.rules())
+	badSecretRef := c.configuration(mirror.Scope{AllUsers: true}.Rules())
 	badSecretRef.Target.CredentialRef = "vault:" + huge[:300]
-	staleEtag := c.configuration(e2eScope{AllUsers: true}.rules())
+	staleEtag := c.configuration(mirror.Scope{AllUsers: true}.Rules())
 	staleEtag.Id, staleEtag.Etag = cfgID, "stale"
 
 	cases := []struct {
@@ -109,7 +110,7 @@ func TestE2EAPIRefusesBadRequests(t *testing.T) {
 			return err
 		}, codes.Aborted, ""},
 		{"update an unknown field", func() error {
-			u := c.configuration(e2eScope{AllUsers: true}.rules())
+			u := c.configuration(mirror.Scope{AllUsers: true}.Rules())
 			u.Id, u.Etag = cfgID, before.GetEtag()
 			_, err := c.sched.UpdateConfiguration(ctx, &schedulerv1.UpdateConfigurationRequest{Configuration: u,
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"no_such_field"}}})

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
@@ -300,39 +301,6 @@ func (c *cluster) shutdown() {
 	}
 }
 
-// rules renders an e2eScope as configuration rules: the scoping filter
-// keeps enabled users; groups are synchronized when some are assigned.
-func (sc e2eScope) rules() *structpb.Struct {
-	enabled := []any{map[string]any{"title": "enabled users",
-		"clauses": []any{map[string]any{"attribute": "accountEnabled", "operator": "IS TRUE"}}}}
-	r := map[string]any{
-		"users": map[string]any{"scopingFilters": enabled},
-		"accidentalDeletion": map[string]any{
-			"enabled": sc.Threshold > 0, "threshold": float64(max(sc.Threshold, 1)),
-		},
-	}
-	if sc.AllUsers {
-		r["scope"] = "AllUsers"
-	} else {
-		r["scope"] = "AssignedOnly"
-		r["assignments"] = map[string]any{"users": strs(sc.AssignedUsers), "groups": strs(sc.AssignedGroups)}
-		r["groups"] = map[string]any{"enabled": len(sc.AssignedGroups) > 0}
-	}
-	s, err := structpb.NewStruct(r)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
-func strs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 func (c *cluster) configuration(rules *structpb.Struct) *schedulerv1.Configuration {
 	ref := func(t *graphsim.Tenant, env string) *commonv1.TenantRef {
 		return &commonv1.TenantRef{TenantId: t.ID(), Domain: t.Domain(), ClientId: t.Info().ClientID,
@@ -443,10 +411,10 @@ func (c *cluster) startFive() {
 
 // requireMirrored fails with every difference between the target and the
 // mirror of the source.
-func (c *cluster) requireMirrored(m *mirror) {
+func (c *cluster) requireMirrored(m *mirror.Mirror) {
 	c.t.Helper()
-	p := m.diff(c.source, c.target)
-	require.Empty(c.t, p, "target differs from the source:\n%s", firstN(p, 30))
+	p := m.Diff(c.source, c.target)
+	require.Empty(c.t, p, "target differs from the source:\n%s", mirror.FirstN(p, 30))
 }
 
 // logEntries lists a cycle's provisioning log entries through the API.
@@ -483,18 +451,18 @@ func (c *cluster) requireLoggedOnce(ctx context.Context, cfgID, cycleID string, 
 
 // assignedScope assigns some groups of the seed (static and dynamic, with
 // members) and a few users directly.
-func assignedScope(t *testing.T, src *graphsim.Tenant, threshold int) e2eScope {
+func assignedScope(t *testing.T, src *graphsim.Tenant, threshold int) mirror.Scope {
 	t.Helper()
-	sc := e2eScope{Threshold: threshold}
+	sc := mirror.Scope{Threshold: threshold}
 	for _, id := range src.GroupIDs() {
 		// Small groups: some enabled users must stay out of scope.
-		if g, ok := src.Group(id); ok && e2eSupportedGroup(g) && len(g.Members) > 0 && len(g.Members) <= 60 && len(sc.AssignedGroups) < 5 {
+		if g, ok := src.Group(id); ok && mirror.SupportedGroup(g) && len(g.Members) > 0 && len(g.Members) <= 60 && len(sc.AssignedGroups) < 5 {
 			sc.AssignedGroups = append(sc.AssignedGroups, id)
 		}
 	}
 	require.GreaterOrEqual(t, len(sc.AssignedGroups), 3, "the seed has groups with members")
 	for _, id := range src.UserIDs() {
-		if u, _ := src.User(id); e2eEnabled(u) && len(sc.AssignedUsers) < 15 {
+		if u, _ := src.User(id); mirror.Enabled(u) && len(sc.AssignedUsers) < 15 {
 			sc.AssignedUsers = append(sc.AssignedUsers, id)
 		}
 	}

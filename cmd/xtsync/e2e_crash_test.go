@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/services/synclog"
 )
@@ -29,11 +30,11 @@ func TestE2ECrashOfAnyServiceMidCycle(t *testing.T) {
 				Flags:        append([]string{"-writer.writes-per-minute=3000", "-reader.page-size=20"}, fastRedelivery...),
 			})
 			sc := assignedScope(t, c.source, 0)
-			m := newMirror(c.target, sc)
+			m := mirror.New(c.target, sc)
 			c.startFive()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			cfgID := c.createConfig(ctx, sc.rules())
+			cfgID := c.createConfig(ctx, sc.Rules())
 
 			for round, name := range []string{"initial", "delta"} {
 				if round == 1 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 )
@@ -24,12 +25,12 @@ func TestE2EFaultGraphConnections(t *testing.T) {
 		SlowBodyRate: 0.04, SlowBody: 1500 * time.Millisecond, Latency: 5 * time.Millisecond, LatencyJitter: 20 * time.Millisecond}
 	c := newCluster(t, clusterSpec{Users: size.Users, Groups: 4, TargetUsers: 10, SourceLimits: bad, TargetLimits: bad,
 		Flags: append([]string{"-writer.writes-per-minute=3000", "-reader.page-size=50"}, fastRedelivery...)})
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	c.startFive()
 	ctx, cancel := context.WithTimeout(context.Background(), size.Timeout)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 
 	// Latency spikes: every few seconds both tenants answer 1-3 s late
 	// for a second.
@@ -91,12 +92,12 @@ func TestE2EFaultTargetUnreachable(t *testing.T) {
 	ok := graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}
 	c := newCluster(t, clusterSpec{Users: size.Users, Groups: 4, TargetUsers: 10, TargetLimits: ok,
 		Flags: append([]string{"-writer.writes-per-minute=3000"}, fastRedelivery...)})
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	c.startFive()
 	ctx, cancel := context.WithTimeout(context.Background(), size.Timeout)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	p := c.runCycle(ctx, cfgID)
 	fig := faultFigures{Class: "target unreachable (revoked app) -> Quarantine -> recovery", Objects: p.Expected}
 	c.requireMirrored(m)
@@ -150,7 +151,7 @@ func TestE2EFaultTargetUnreachable(t *testing.T) {
 	})
 	fig.Recovered = time.Since(restored)
 	fig.Objects += p.Expected
-	for _, prob := range m.diff(c.source, c.target) {
+	for _, prob := range m.Diff(c.source, c.target) {
 		fig.Lost++
 		t.Log(prob)
 	}

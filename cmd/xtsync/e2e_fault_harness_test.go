@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/services/synclog"
@@ -79,9 +80,9 @@ func (f faultFigures) log(t *testing.T) {
 
 // checkCycle reads both tenants back and the cycle's log entries and
 // fails on any difference; it returns the figures of the cycle.
-func (c *cluster) checkCycle(ctx context.Context, m *mirror, cfgID, cycle string, p synclog.Progress) (lost, dup int) {
+func (c *cluster) checkCycle(ctx context.Context, m *mirror.Mirror, cfgID, cycle string, p synclog.Progress) (lost, dup int) {
 	c.t.Helper()
-	for _, prob := range m.diff(c.source, c.target) {
+	for _, prob := range m.Diff(c.source, c.target) {
 		if strings.Contains(prob, "duplicated") {
 			dup++
 		} else {

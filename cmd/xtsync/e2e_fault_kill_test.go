@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/services/synclog"
 )
@@ -81,12 +82,12 @@ func TestE2EFaultRandomKills(t *testing.T) {
 		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
 		Flags:        append([]string{"-writer.writes-per-minute=1200", "-reader.page-size=20"}, fastRedelivery...),
 	})
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	c.startFive()
 	ctx, cancel := context.WithTimeout(context.Background(), size.Timeout)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 
 	fig := faultFigures{Class: "kill -9 of random services"}
 	midCycle := 0

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
@@ -112,8 +113,8 @@ func TestE2EFaultTwoSchedulers(t *testing.T) {
 		SourceLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1, Latency: 30 * time.Millisecond},
 		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
 		Flags:        append([]string{"-writer.writes-per-minute=3000", "-reader.page-size=20", "-scheduler.leader-ttl=3s"}, fastRedelivery...)})
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	c.startFive()
 	c.startService("scheduler2", "scheduler")
 	cc2, err := grpcx.Dial(grpcx.ClientConfig{Target: c.addrs["scheduler2"], Token: c.token})
@@ -124,7 +125,7 @@ func TestE2EFaultTwoSchedulers(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), size.Timeout)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	w := watchCycles(t, c.nats.ClientURL(), cfgID)
 	jobKey := "xtsync:{" + cfgID + "}:job"
 	due := func() { require.NoError(t, c.rdb.HSet(ctx, jobKey, "next", 0).Err()) }

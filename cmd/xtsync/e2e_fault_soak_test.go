@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 )
 
@@ -87,11 +88,11 @@ func TestE2EFaultSoak(t *testing.T) {
 		c.startService(name, name, "-http.listen-addr="+metrics[name])
 	}
 	c.api("scheduler", "synclog")
-	sc := e2eScope{AllUsers: true}
-	m := newMirror(c.target, sc)
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
 	ctx, cancel := context.WithTimeout(context.Background(), size.Timeout)
 	defer cancel()
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	c.runCycle(ctx, cfgID) // warm-up: the initial cycle
 
 	samples := map[string][]procSample{}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 )
 
@@ -32,13 +33,13 @@ func TestE2EUnreliableTarget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster(t, clusterSpec{Users: 120, Groups: 6, TargetUsers: 5, TargetLimits: tc.limits,
 				Flags: append(tc.flags, fastRedelivery...)})
-			sc := e2eScope{AllUsers: true}
-			m := newMirror(c.target, sc)
+			sc := mirror.Scope{AllUsers: true}
+			m := mirror.New(c.target, sc)
 			c.startService("all", "all")
 			c.api("all", "all")
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 			defer cancel()
-			cfgID := c.createConfig(ctx, sc.rules())
+			cfgID := c.createConfig(ctx, sc.Rules())
 			cycle := c.startCycle(ctx, cfgID)
 			p := c.waitCycle(ctx, cfgID, cycle)
 			st := c.target.Stats()

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
@@ -37,7 +38,7 @@ func TestE2ESecretsNeverLeak(t *testing.T) {
 		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
 		Flags:        []string{"-log.level=debug"}})
 	c.startFive()
-	sc := e2eScope{AllUsers: true}
+	sc := mirror.Scope{AllUsers: true}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	secrets := map[string]string{
@@ -52,10 +53,10 @@ func TestE2ESecretsNeverLeak(t *testing.T) {
 		responses = append(responses, m)
 	}
 
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	c.runCycle(ctx, cfgID)
 	keep(c.sched.TestConnection(ctx, &schedulerv1.TestConnectionRequest{ConfigurationId: cfgID}))
-	bad := c.configuration(sc.rules())
+	bad := c.configuration(sc.Rules())
 	bad.Target.ClientId = "00000000-0000-0000-0000-000000000001"
 	tc, err := c.sched.TestConnection(ctx, &schedulerv1.TestConnectionRequest{Configuration: bad})
 	keep(tc, err)
@@ -221,7 +222,7 @@ func TestE2EHostileMatchingValues(t *testing.T) {
 		require.NoError(t, json.Unmarshal(b, &m))
 		maps = append(maps, m)
 	}
-	rules := e2eScope{AllUsers: true}.rules().AsMap()
+	rules := mirror.Scope{AllUsers: true}.Rules().AsMap()
 	users := rules["users"].(map[string]any)
 	users["customMatching"], users["mappings"] = true, maps
 	rs, err := structpb.NewStruct(rules)
@@ -245,7 +246,7 @@ func TestE2EHostileMatchingValues(t *testing.T) {
 	b2b := func(mail string) []graphsim.User {
 		var out []graphsim.User
 		for _, id := range c.target.UserIDs() {
-			if u, _ := c.target.User(id); isB2B(u) && strings.EqualFold(u.Mail, mail) {
+			if u, _ := c.target.User(id); mirror.IsB2B(u) && strings.EqualFold(u.Mail, mail) {
 				out = append(out, u)
 			}
 		}
@@ -263,7 +264,7 @@ func TestE2EHostileMatchingValues(t *testing.T) {
 		require.Equal(t, pre.ID, u.ID, "the control was invited a second time")
 	}
 	for _, id := range c.target.UserIDs() {
-		if u, _ := c.target.User(id); isB2B(u) && u.DisplayName == control {
+		if u, _ := c.target.User(id); mirror.IsB2B(u) && u.DisplayName == control {
 			require.Equal(t, pre.ID, u.ID, "the control has no second B2B user")
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 )
@@ -25,12 +26,12 @@ func TestE2EFollowsTheSource(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 300, Groups: 16, TargetUsers: 10,
 		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
 	sc := assignedScope(t, c.source, 0)
-	m := newMirror(c.target, sc)
+	m := mirror.New(c.target, sc)
 	c.startFive()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	cfgID := c.createConfig(ctx, sc.rules())
+	cfgID := c.createConfig(ctx, sc.Rules())
 	cycle := c.startCycle(ctx, cfgID)
 	p := c.waitCycle(ctx, cfgID, cycle)
 	require.Zero(t, p.Failed, "failed outcomes: %v", p.ByStatus)
@@ -59,18 +60,18 @@ func TestE2EFollowsTheSource(t *testing.T) {
 	// Scope change: one more group assigned, then a restart (full resync).
 	var extra string
 	for _, id := range c.source.GroupIDs() {
-		if g, ok := c.source.Group(id); ok && e2eSupportedGroup(g) && len(g.Members) > 0 && !slices.Contains(sc.AssignedGroups, id) {
+		if g, ok := c.source.Group(id); ok && mirror.SupportedGroup(g) && len(g.Members) > 0 && !slices.Contains(sc.AssignedGroups, id) {
 			extra = id
 			break
 		}
 	}
 	require.NotEmpty(t, extra)
 	sc.AssignedGroups = append(sc.AssignedGroups, extra)
-	m.scope = sc
+	m.Scope = sc
 	got, err := c.sched.GetConfiguration(ctx, &schedulerv1.GetConfigurationRequest{ConfigurationId: cfgID})
 	require.NoError(t, err)
 	upd := got.GetConfiguration()
-	upd.Rules = sc.rules()
+	upd.Rules = sc.Rules()
 	_, err = c.sched.UpdateConfiguration(ctx, &schedulerv1.UpdateConfigurationRequest{
 		Configuration: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"rules"}}})
 	require.NoError(t, err)
@@ -87,9 +88,9 @@ func TestE2EFollowsTheSource(t *testing.T) {
 
 // applyChanges makes a representative set of source changes and returns
 // how many objects it touched.
-func applyChanges(t *testing.T, src *graphsim.Tenant, sc e2eScope) int {
+func applyChanges(t *testing.T, src *graphsim.Tenant, sc mirror.Scope) int {
 	t.Helper()
-	userIn, _ := sc.inScope(src)
+	userIn, _ := sc.InScope(src)
 	var in, out []graphsim.User
 	for _, id := range src.UserIDs() {
 		u, ok := src.User(id)
@@ -97,7 +98,7 @@ func applyChanges(t *testing.T, src *graphsim.Tenant, sc e2eScope) int {
 		case !ok:
 		case userIn(u):
 			in = append(in, u)
-		case e2eEnabled(u):
+		case mirror.Enabled(u):
 			out = append(out, u)
 		}
 	}
