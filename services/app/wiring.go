@@ -217,10 +217,38 @@ func (a *App) initRedis(ctx context.Context) (Service, error) {
 }
 
 func (a *App) initTopology(ctx context.Context) (Service, error) {
-	if err := natsx.EnsureTopology(ctx, a.js, a.cfg.Topology); err != nil {
-		return nil, err
+	err := retryUntil(ctx, topologyPatience, a.log, "JetStream topology", func(ctx context.Context) error {
+		return natsx.EnsureTopology(ctx, a.js, a.cfg.Topology)
+	})
+	return nil, err
+}
+
+// topologyPatience is how long a starting process keeps trying to set up
+// the streams: NATS restarting during a rollout must not make every
+// service that starts meanwhile exit (nothing would retry it).
+const topologyPatience = 2 * time.Minute
+
+// retryUntil calls op until it succeeds, ctx ends or patience runs out,
+// waiting 250ms doubling to 5s between attempts.
+func retryUntil(ctx context.Context, patience time.Duration, log *slog.Logger, what string, op func(context.Context) error) error {
+	deadline := time.Now().Add(patience)
+	wait := 250 * time.Millisecond
+	for {
+		err := op(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		log.WarnContext(ctx, what+" not ready; retrying", "err", err, "wait", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
 	}
-	return nil, nil
 }
 
 func (a *App) initConfigs(context.Context) (Service, error) {

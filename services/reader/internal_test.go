@@ -89,3 +89,32 @@ func TestUserMembersSkipsGroupsAndRemovals(t *testing.T) {
 	})
 	require.Equal(t, []string{"u1", "u3"}, got)
 }
+
+func TestLinkGuardStopsALoopingNextLink(t *testing.T) {
+	cases := []struct {
+		name  string
+		links []string
+		loops bool
+	}{
+		{"distinct pages", []string{"https://g/delta?$skiptoken=1", "https://g/delta?$skiptoken=2", "https://g/delta?$skiptoken=3"}, false},
+		{"the same page again", []string{"https://g/delta?$skiptoken=1", "https://g/delta?$skiptoken=2", "https://g/delta?$skiptoken=1"}, true},
+		{"a page pointing at itself", []string{"https://g/delta?$skiptoken=1", "https://g/delta?$skiptoken=1"}, true},
+		{"no link (first page of a full import)", []string{"", ""}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := linkGuard{}
+			var err error
+			for _, l := range tc.links {
+				if err = g.add(l); err != nil {
+					break
+				}
+			}
+			if tc.loops {
+				require.ErrorIs(t, err, graph.ErrLinkLoop)
+			} else {
+				require.NoError(t, err)
+			}
+		})
+	}
+}

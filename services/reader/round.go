@@ -115,6 +115,8 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 		return nil // published by an earlier run of the cycle, to its end
 	}
 	fellBack := false
+	seen := linkGuard{}
+	seen.add(r.link)
 	for {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
@@ -152,6 +154,9 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 		if res.nextLink == "" {
 			return fmt.Errorf("%s delta page has neither nextLink nor deltaLink", r.typ)
 		}
+		if err := seen.add(res.nextLink); err != nil {
+			return fmt.Errorf("%s delta round: %w", r.typ, err)
+		}
 		next := redisx.Watermark{NextLink: res.nextLink, FullImport: r.full, Published: r.carried + r.count,
 			CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
 		if !r.full {
@@ -162,6 +167,22 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 		}
 		r.link = res.nextLink
 	}
+}
+
+// linkGuard ends a round whose @odata.nextLink repeats: a Graph (or proxy)
+// answering the same page again would otherwise page forever.
+type linkGuard map[string]bool
+
+// add records link; a link seen before in the round is graph.ErrLinkLoop.
+func (g linkGuard) add(link string) error {
+	if link == "" {
+		return nil
+	}
+	if g[link] {
+		return graph.ErrLinkLoop
+	}
+	g[link] = true
+	return nil
 }
 
 // page reads, publishes and waits for one page, in its own span.
