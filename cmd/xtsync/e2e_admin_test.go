@@ -51,8 +51,7 @@ func TestE2EMatchesExistingB2BUsers(t *testing.T) {
 	}
 	sc := mirror.Scope{AllUsers: true}
 	m := mirror.New(c.target, sc)
-	c.startService("all", "all")
-	c.api("all", "all")
+	c.startAllInOne()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, sc.Rules())
@@ -75,8 +74,7 @@ func TestE2EOnDemandPauseRestart(t *testing.T) {
 	src := enabledUsers(c.source)
 	sc := mirror.Scope{AssignedUsers: []string{src[0].ID, src[1].ID, src[2].ID}}
 	m := mirror.New(c.target, sc)
-	c.startService("all", "all")
-	c.api("all", "all")
+	c.startAllInOne()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, sc.Rules())
@@ -139,8 +137,7 @@ func TestE2EDeletionThreshold(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 60, TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
 	sc := mirror.Scope{AllUsers: true, Threshold: 5}
 	m := mirror.New(c.target, sc)
-	c.startService("all", "all")
-	c.api("all", "all")
+	c.startAllInOne()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, sc.Rules())
@@ -199,8 +196,7 @@ func TestE2ERestoreBringsBackTheTargetUser(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 40, TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
 	sc := mirror.Scope{AllUsers: true}
 	m := mirror.New(c.target, sc)
-	c.startService("all", "all")
-	c.api("all", "all")
+	c.startAllInOne()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, sc.Rules())

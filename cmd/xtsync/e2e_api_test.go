@@ -37,8 +37,7 @@ func TestE2EAPIRefusesBadRequests(t *testing.T) {
 	body = append(body, fmt.Sprintf("  - name: tenant-b-admin\n    sha256: %s\n    tenants: [\"%s\"]\n",
 		grpcx.HashToken(otherToken), "11111111-2222-3333-4444-555555555555")...)
 	require.NoError(t, os.WriteFile(c.tokens, body, 0o600))
-	c.startService("all", "all")
-	c.api("all", "all")
+	c.startAllInOne()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, mirror.Scope{AllUsers: true}.Rules())

@@ -399,6 +399,12 @@ func tail(path string, n int) string {
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
+// startAllInOne runs every service in one process and dials its API.
+func (c *cluster) startAllInOne() {
+	c.startService("all", "all")
+	c.api("all", "all")
+}
+
 // startFive starts the five services as five processes.
 func (c *cluster) startFive() {
 	c.startService("scheduler", "scheduler")

@@ -35,8 +35,7 @@ func TestE2EUnreliableTarget(t *testing.T) {
 				Flags: append(tc.flags, fastRedelivery...)})
 			sc := mirror.Scope{AllUsers: true}
 			m := mirror.New(c.target, sc)
-			c.startService("all", "all")
-			c.api("all", "all")
+			c.startAllInOne()
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 			defer cancel()
 			cfgID := c.createConfig(ctx, sc.Rules())

@@ -228,8 +228,7 @@ func TestE2EHostileMatchingValues(t *testing.T) {
 	rs, err := structpb.NewStruct(rules)
 	require.NoError(t, err)
 
-	c.startService("all", "all")
-	c.api("all", "all")
+	c.startAllInOne()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, rs)
