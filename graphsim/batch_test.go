@@ -2,7 +2,9 @@ package graphsim
 
 import (
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -82,4 +84,106 @@ func TestBatchThrottlesInnerRequests(t *testing.T) {
 	}
 	require.Equal(t, []float64{201, 201, 201, 429, 429}, statuses)
 	require.EqualValues(t, 2, s.srv.Stats(s.ten.ID()).Throttled)
+}
+
+// TestBatchCostsOneLatency: a $batch pays one latency draw whatever the
+// number of its requests (Graph runs them concurrently), a plain request
+// pays one, and a batch throttled whole pays none; throttling and counting
+// stay per request.
+func TestBatchCostsOneLatency(t *testing.T) {
+	t.Parallel()
+	const lat, jitter = 40 * time.Millisecond, 20 * time.Millisecond
+	s := startSim(t, TenantSpec{Users: 3, Limits: Limits{Latency: lat, LatencyJitter: jitter, ReadsPerMinute: -1, WritesPerMinute: 6, Burst: 6}})
+	var mu sync.Mutex
+	var draws []time.Duration
+	hook := func(d time.Duration) { mu.Lock(); draws = append(draws, d); mu.Unlock() }
+	s.srv.onDelay.Store(&hook)
+	taken := func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		out := draws
+		draws = nil
+		return out
+	}
+	gets := func(n int) map[string]any {
+		var reqs []any
+		for i := range n {
+			reqs = append(reqs, map[string]any{"id": fmt.Sprint(i + 1), "method": "GET", "url": "/users?$top=1"})
+		}
+		return map[string]any{"requests": reqs}
+	}
+	posts := func(prefix string, n int) map[string]any {
+		var reqs []any
+		for i := range n {
+			reqs = append(reqs, map[string]any{"id": fmt.Sprint(i + 1), "method": "POST", "url": "/users", "body": newUserBody(s, fmt.Sprint(prefix, i))})
+		}
+		return map[string]any{"requests": reqs}
+	}
+
+	tests := []struct {
+		name      string
+		body      any
+		path      string
+		draws     int
+		statuses  map[float64]int
+		throttled int64
+	}{
+		{name: "20 requests", path: "/$batch", body: gets(20), draws: 1, statuses: map[float64]int{200: 20}},
+		{name: "one request alone", path: "/users", draws: 1},
+		{name: "writes partly throttled", path: "/$batch", body: posts("a", 8), draws: 1, statuses: map[float64]int{201: 6, 429: 2}, throttled: 2},
+		{name: "writes throttled whole", path: "/$batch", body: posts("b", 3), draws: 0, statuses: map[float64]int{429: 3}, throttled: 5},
+	}
+	for _, tc := range tests {
+		before := s.srv.Stats(s.ten.ID())
+		start := time.Now()
+		method := "POST"
+		if tc.body == nil {
+			method = "GET"
+		}
+		r := s.do(method, tc.path, tc.body)
+		elapsed := time.Since(start)
+		require.Equal(t, 200, r.status, "%s: %s", tc.name, r.raw)
+		got := taken()
+		require.Len(t, got, tc.draws, tc.name)
+		for _, d := range got {
+			require.True(t, d >= lat && d <= lat+jitter, "%s: draw %v outside latency+jitter", tc.name, d)
+			require.GreaterOrEqual(t, elapsed, d, "%s: the call waited its draw", tc.name)
+		}
+		if tc.statuses != nil {
+			seen := map[float64]int{}
+			for _, x := range r.body["responses"].([]any) {
+				seen[x.(map[string]any)["status"].(float64)]++
+			}
+			require.Equal(t, tc.statuses, seen, tc.name)
+			require.EqualValues(t, before.Batches+1, s.srv.Stats(s.ten.ID()).Batches, tc.name)
+		}
+		require.EqualValues(t, tc.throttled, s.srv.Stats(s.ten.ID()).Throttled, tc.name)
+	}
+}
+
+// TestBatchesInFlight: Stats keeps the peak of $batch calls served at once.
+// The latency hook holds three calls until all three are in, so the peak is
+// known without timing.
+func TestBatchesInFlight(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, TenantSpec{Users: 1, Limits: Limits{Latency: time.Millisecond}})
+	const n = 3
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	release := make(chan struct{})
+	hook := func(time.Duration) { arrived.Done(); <-release }
+	s.srv.onDelay.Store(&hook)
+	var calls sync.WaitGroup
+	for range n {
+		calls.Go(func() {
+			r := s.do("POST", "/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET", "url": "/users"}}})
+			require.Equal(t, 200, r.status)
+		})
+	}
+	arrived.Wait()
+	close(release)
+	calls.Wait()
+	st := s.srv.Stats(s.ten.ID())
+	require.EqualValues(t, n, st.Batches)
+	require.EqualValues(t, n, st.MaxBatchesInFlight)
 }

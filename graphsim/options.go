@@ -84,6 +84,10 @@ type Stats struct {
 	Resets     int64 `json:"resets"`
 	SlowBodies int64 `json:"slow_bodies"`
 	Tokens     int64 `json:"tokens"`
+	// Batches counts $batch calls; MaxBatchesInFlight is the most served
+	// at once (how many calls the clients of the tenant keep in flight).
+	Batches            int64 `json:"batches"`
+	MaxBatchesInFlight int64 `json:"max_batches_in_flight"`
 }
 
 // TenantInfo identifies a tenant and the credentials of its app.

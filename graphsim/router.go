@@ -33,6 +33,9 @@ type reqCtx struct {
 	now         time.Time
 	reqID       string
 	clientReqID string
+	// batched marks an inner request of a $batch: its latency is the
+	// envelope's. admitted is set once it passed throttling.
+	batched, admitted bool
 }
 
 // newRequestID returns a random GUID-shaped id.

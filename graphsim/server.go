@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +37,9 @@ type Server struct {
 	stopWatch func() bool
 	closeOnce sync.Once
 	closeErr  error
+
+	// onDelay, set by tests, sees every latency draw before the wait.
+	onDelay atomic.Pointer[func(time.Duration)]
 }
 
 // Start creates the tenants, binds the listener and serves until Close or

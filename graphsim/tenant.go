@@ -22,6 +22,7 @@ type Tenant struct {
 	stats struct {
 		requests, reads, writes, throttled, faults, tokens atomic.Int64
 		resets, slowBodies                                 atomic.Int64
+		batches, batchesInFlight, batchesPeak              atomic.Int64
 	}
 
 	mu         sync.RWMutex
@@ -69,7 +70,24 @@ func (t *Tenant) Stats() Stats {
 		Resets:     t.stats.resets.Load(),
 		SlowBodies: t.stats.slowBodies.Load(),
 		Tokens:     t.stats.tokens.Load(),
+
+		Batches:            t.stats.batches.Load(),
+		MaxBatchesInFlight: t.stats.batchesPeak.Load(),
 	}
+}
+
+// batchStarted counts a $batch call in flight until the returned func runs,
+// keeping the peak.
+func (t *Tenant) batchStarted() (done func()) {
+	t.stats.batches.Add(1)
+	n := t.stats.batchesInFlight.Add(1)
+	for {
+		peak := t.stats.batchesPeak.Load()
+		if n <= peak || t.stats.batchesPeak.CompareAndSwap(peak, n) {
+			break
+		}
+	}
+	return func() { t.stats.batchesInFlight.Add(-1) }
 }
 
 // addTenant builds tenant i from spec with deterministic defaults.

@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -81,7 +82,10 @@ func newAppBuckets() *appBuckets { return &appBuckets{m: map[string]*[2]bucket{}
 func isWrite(method string) bool { return method != http.MethodGet && method != http.MethodHead }
 
 // admit counts the request and applies throttling, latency and faults, in
-// that order: a throttled request costs no latency, as with Graph.
+// that order: a throttled request costs no latency, as with Graph. An
+// inner request of a $batch (rc.batched) pays no latency of its own: the
+// envelope pays one draw for the whole batch (handleBatch), as Graph runs a
+// batch's requests concurrently.
 func (t *Tenant) admit(rc *reqCtx) *gerror {
 	t.limMu.RLock()
 	l, bk := t.limits, t.buckets
@@ -115,22 +119,36 @@ func (t *Tenant) admit(rc *reqCtx) *gerror {
 			message: "Please retry again later."}
 	}
 
-	if d := l.Latency; d > 0 || l.LatencyJitter > 0 {
-		if l.LatencyJitter > 0 {
-			d += rand.N(l.LatencyJitter + 1)
-		}
-		timer := time.NewTimer(d)
-		select {
-		case <-timer.C:
-		case <-rc.ctx.Done():
-			timer.Stop()
-		}
+	rc.admitted = true
+	if !rc.batched {
+		t.delay(rc.ctx, l)
 	}
 	if l.FaultRate > 0 && rand.Float64() < l.FaultRate {
 		t.stats.faults.Add(1)
 		return randomFault()
 	}
 	return nil
+}
+
+// delay waits one draw of l's latency (Latency + uniform 0..LatencyJitter),
+// or until ctx ends.
+func (t *Tenant) delay(ctx context.Context, l Limits) {
+	d := l.Latency
+	if d <= 0 && l.LatencyJitter <= 0 {
+		return
+	}
+	if l.LatencyJitter > 0 {
+		d += rand.N(l.LatencyJitter + 1)
+	}
+	if h := t.srv.onDelay.Load(); h != nil {
+		(*h)(d)
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
 }
 
 // randomFault picks one of the transient failures Graph returns.

@@ -70,6 +70,16 @@ type ConsumeOptions struct {
 	// itself after draining, so another replica takes the shard at once
 	// instead of after PinnedTTL.
 	JetStream jetstream.JetStream
+	// Slots, when set, bounds the handlers running at once together with
+	// every other runner sharing it (a process-wide limit over many shard
+	// consumers); Concurrency then bounds this runner alone. A message
+	// waits for a slot of its SlotKey after it is pulled, with its ack
+	// wait extended by AutoInProgress; if the runner stops first it is
+	// nak'ed unstarted, like the pulled messages it never handed out.
+	Slots *Slots
+	// SlotKey is a message's key for the per-key cap of Slots (e.g. its
+	// target tenant); default "" for every message.
+	SlotKey func(m *Msg) string
 	// AckSync waits for the server to confirm each ack (DoubleAck): one
 	// round trip more, fewer duplicate deliveries after a lost ack.
 	AckSync bool
@@ -148,9 +158,13 @@ func Consume(ctx context.Context, consumer jetstream.Consumer, handler Handler, 
 		return fmt.Errorf("natsx: consume %s/%s: %w", r.stream, r.consumer, err)
 	}
 
-	// Handlers outlive the stop signal until the drain deadline.
+	// Handlers outlive the stop signal until the drain deadline; waits for
+	// a slot do not.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	slotCtx, stopSlotWaits := context.WithCancel(ctx)
+	defer stopSlotWaits()
+	r.slotCtx = slotCtx
 	shared := make(chan jetstream.Msg)
 	keyed := make([]chan jetstream.Msg, opts.Concurrency)
 	var wg sync.WaitGroup
@@ -160,6 +174,7 @@ func Consume(ctx context.Context, consumer jetstream.Consumer, handler Handler, 
 	}
 
 	fatal := r.dispatch(ctx, it, keyed, shared)
+	stopSlotWaits() // handed out but not started: goes back (nak)
 	if fatal != nil {
 		// The connection or the consumer is gone: acks would fail, so do
 		// not start queued work; JetStream redelivers it after AckWait.
@@ -231,6 +246,7 @@ type runner struct {
 	tracer           trace.Tracer
 	stream, consumer string
 	maxDeliver       int
+	slotCtx          context.Context        // ends when waits for a slot must stop
 	pinID            atomic.Pointer[string] // our pin id on a pinned consumer
 }
 

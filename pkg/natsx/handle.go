@@ -29,6 +29,18 @@ func (r *runner) handle(ctx context.Context, jm jetstream.Msg) {
 		r.m.redelivered.Add(ctx, 1, r.attrs())
 	}
 	msg := &Msg{raw: jm, meta: meta}
+	if r.o.AutoInProgress > 0 { // also while waiting for a slot
+		stop := r.heartbeat(msg)
+		defer stop()
+	}
+	if r.o.Slots != nil {
+		release, ok := r.acquireSlot(msg)
+		if !ok {
+			r.release(ctx, jm)
+			return
+		}
+		defer release()
+	}
 
 	hctx := ExtractTrace(ctx, r.o.Propagator, jm.Headers())
 	hctx, span := r.tracer.Start(hctx, "process "+r.stream,
@@ -47,11 +59,6 @@ func (r *runner) handle(ctx context.Context, jm jetstream.Msg) {
 		hctx, cancel = context.WithTimeout(hctx, r.o.HandlerTimeout)
 		defer cancel()
 	}
-	if r.o.AutoInProgress > 0 {
-		stop := r.heartbeat(msg)
-		defer stop()
-	}
-
 	start := time.Now()
 	herr := r.call(hctx, msg)
 	result := r.settle(ctx, hctx, msg, herr)
@@ -60,6 +67,17 @@ func (r *runner) handle(ctx context.Context, jm jetstream.Msg) {
 		span.RecordError(herr)
 		span.SetStatus(codes.Error, result)
 	}
+}
+
+// acquireSlot waits for a slot of msg's key; false when the runner stops
+// first (the message was not started and goes back).
+func (r *runner) acquireSlot(msg *Msg) (release func(), ok bool) {
+	key := ""
+	if r.o.SlotKey != nil {
+		key = r.o.SlotKey(msg)
+	}
+	release, err := r.o.Slots.Acquire(r.slotCtx, key)
+	return release, err == nil
 }
 
 // call runs the handler, turning a panic into an error so one bad message
