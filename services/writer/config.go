@@ -18,9 +18,17 @@ type Config struct {
 	// Shards are the intent shards this replica consumes (writer-shard-<k>).
 	// Without pinned consumers run each shard on exactly one replica.
 	Shards []int `yaml:"shards"`
-	// Concurrency is how many IntentBatch messages are applied at once, and
-	// how many $batch calls one Apply keeps in flight.
+	// Concurrency is how many IntentBatch messages this process applies at
+	// once over all its shards: one limit per process (natsx.Slots), not
+	// per shard, so N writer processes keep N times the $batch calls in
+	// flight and a process's load does not grow with its shard count.
 	Concurrency int `yaml:"concurrency"`
+	// PerTenant caps the IntentBatches of one target tenant among them, so
+	// a slow (throttled, distant) tenant cannot take every slot of the
+	// process; 0 means three quarters of Concurrency (at least 1).
+	PerTenant int `yaml:"per_tenant"`
+	// BatchCalls is how many $batch calls one IntentBatch keeps in flight.
+	BatchCalls int `yaml:"batch_calls"`
 	// BatchSize is the number of requests per Graph $batch (1..20).
 	BatchSize int `yaml:"batch_size"`
 	// WritesPerMinute is the default per-target-tenant write budget shared
@@ -61,7 +69,8 @@ type DrainConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Shards:          []int{0},
-		Concurrency:     4,
+		Concurrency:     16,
+		BatchCalls:      4,
 		BatchSize:       graph.MaxBatch,
 		WritesPerMinute: 2000,
 		WriteBurst:      200,
@@ -79,7 +88,9 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	d := DefaultConfig()
 	*c = d
 	f.Var((*intList)(&c.Shards), prefix+"shards", "Comma-separated intent shards this replica consumes.")
-	f.IntVar(&c.Concurrency, prefix+"concurrency", d.Concurrency, "Intent batches applied at once, and $batch calls in flight per batch.")
+	f.IntVar(&c.Concurrency, prefix+"concurrency", d.Concurrency, "Intent batches this process applies at once, over all its shards.")
+	f.IntVar(&c.PerTenant, prefix+"per-tenant", d.PerTenant, "Intent batches of one target tenant applied at once by this process (0: 3/4 of concurrency).")
+	f.IntVar(&c.BatchCalls, prefix+"batch-calls", d.BatchCalls, "$batch calls one intent batch keeps in flight.")
 	f.IntVar(&c.BatchSize, prefix+"batch-size", d.BatchSize, "Requests per Graph $batch (1..20).")
 	f.IntVar(&c.WritesPerMinute, prefix+"writes-per-minute", d.WritesPerMinute, "Default write budget per target tenant, shared by all writers.")
 	f.IntVar(&c.WriteBurst, prefix+"write-burst", d.WriteBurst, "Burst of the shared write budget (>= batch size).")
@@ -108,6 +119,12 @@ func (c Config) Validate() error {
 	if c.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("writer: concurrency %d must be positive", c.Concurrency))
 	}
+	if c.PerTenant < 0 || c.PerTenant > c.Concurrency {
+		errs = append(errs, fmt.Errorf("writer: per-tenant %d must be 0..concurrency (%d)", c.PerTenant, c.Concurrency))
+	}
+	if c.BatchCalls < 1 {
+		errs = append(errs, fmt.Errorf("writer: batch calls %d must be positive", c.BatchCalls))
+	}
 	if c.BatchSize < 1 || c.BatchSize > graph.MaxBatch {
 		errs = append(errs, fmt.Errorf("writer: batch size %d must be 1..%d", c.BatchSize, graph.MaxBatch))
 	}
@@ -127,6 +144,14 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("writer: default retry-after, drain timeout and in-progress period must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// TenantSlots is the effective PerTenant.
+func (c Config) TenantSlots() int {
+	if c.PerTenant > 0 {
+		return c.PerTenant
+	}
+	return max(1, c.Concurrency*3/4)
 }
 
 type intList []int

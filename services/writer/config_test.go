@@ -19,6 +19,12 @@ func TestConfig(t *testing.T) {
 	require.Equal(t, []int{0, 3, 5}, c.Shards)
 	require.NoError(t, c.Validate())
 	require.Equal(t, 600, c.Limit().Rate)
+	require.Equal(t, 12, c.TenantSlots(), "3/4 of the default concurrency 16")
+	require.NoError(t, f.Parse([]string{"-writer.concurrency=4", "-writer.per-tenant=4", "-writer.batch-calls=2"}))
+	require.NoError(t, c.Validate())
+	require.Equal(t, 4, c.TenantSlots())
+	c.PerTenant, c.Concurrency = 0, 1
+	require.Equal(t, 1, c.TenantSlots(), "never 0")
 
 	tests := []struct {
 		name string
@@ -31,6 +37,9 @@ func TestConfig(t *testing.T) {
 		{"no budget", func(c *writer.Config) { c.WritesPerMinute = 0 }},
 		{"no attempts", func(c *writer.Config) { c.Retry.MaxAttempts = 0 }},
 		{"no concurrency", func(c *writer.Config) { c.Concurrency = 0 }},
+		{"per tenant over concurrency", func(c *writer.Config) { c.PerTenant = c.Concurrency + 1 }},
+		{"negative per tenant", func(c *writer.Config) { c.PerTenant = -1 }},
+		{"no batch calls", func(c *writer.Config) { c.BatchCalls = 0 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -105,12 +105,12 @@ func (a *applier) run(ctx context.Context, tasks []*task) error {
 	}
 }
 
-// sendAll splits ready into $batch calls and runs up to Concurrency of them
+// sendAll splits ready into $batch calls and runs up to BatchCalls of them
 // at once.
 func (a *applier) sendAll(ctx context.Context, ready []*item) []sent {
 	size := a.w.cfg.BatchSize
 	out := make([]sent, (len(ready)+size-1)/size)
-	sem := make(chan struct{}, a.w.cfg.Concurrency)
+	sem := make(chan struct{}, a.w.cfg.BatchCalls)
 	var wg sync.WaitGroup
 	for i := range out {
 		chunk := ready[i*size : min((i+1)*size, len(ready))]

@@ -20,6 +20,12 @@ import (
 // shards, quick redelivery).
 func startNATS(t *testing.T) (jetstream.JetStream, natsx.TopologyConfig) {
 	t.Helper()
+	return startNATSShards(t, 2)
+}
+
+// startNATSShards is startNATS with n intent shards.
+func startNATSShards(t *testing.T, n int) (jetstream.JetStream, natsx.TopologyConfig) {
+	t.Helper()
 	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(srv.Shutdown)
@@ -29,7 +35,7 @@ func startNATS(t *testing.T) (jetstream.JetStream, natsx.TopologyConfig) {
 	js, err := natsx.NewJetStream(nc)
 	require.NoError(t, err)
 	topo := natsx.DefaultTopologyConfig()
-	topo.ChangeShards, topo.IntentShards = 2, 2
+	topo.ChangeShards, topo.IntentShards = 2, n
 	topo.DuplicateWindow = 2 * time.Minute
 	topo.WorkMaxBytes, topo.LogMaxBytes = 64<<20, 64<<20
 	topo.Writer = natsx.ConsumerTuning{AckWait: 10 * time.Second, MaxDeliver: 20, MaxAckPending: 64}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -112,10 +113,17 @@ const instrumentationName = "github.com/xtsync/xtsync/services/writer"
 // connector entries are stored and its OutcomeBatch is acknowledged by
 // JetStream, so a stop at any point loses nothing; redelivery is harmless
 // because Apply is idempotent.
+//
+// Concurrency is the process's: every shard consumer may run up to
+// Concurrency batches, but all of them draw on one natsx.Slots of that
+// size, first come first served, at most TenantSlots() per target tenant.
+// A pulled batch waiting for a slot keeps its ack wait (InProgress); each
+// consumer pulls only runPull messages ahead, so few wait unextended.
 func (w *Writer) Run(ctx context.Context) error {
 	if w.d.JetStream == nil || w.d.Publisher == nil {
 		return errors.New("writer: Run needs JetStream and Publisher")
 	}
+	slots := natsx.NewSlots(w.cfg.Concurrency, w.cfg.TenantSlots())
 	var wg sync.WaitGroup
 	errs := make([]error, len(w.cfg.Shards))
 	for i, shard := range w.cfg.Shards {
@@ -125,7 +133,10 @@ func (w *Writer) Run(ctx context.Context) error {
 		}
 		wg.Go(func() {
 			errs[i] = natsx.Consume(ctx, c, w.handle, natsx.ConsumeOptions{
-				Concurrency:    w.cfg.Concurrency,
+				Batch:          runPull,
+				Concurrency:    w.cfg.Concurrency, // one busy shard may use every slot
+				Slots:          slots,
+				SlotKey:        targetTenantOf,
 				DrainTimeout:   w.cfg.Drain.Timeout,
 				AutoInProgress: w.cfg.Drain.InProgress, // long throttled batches keep their ack wait
 				Logger:         w.log,
@@ -136,6 +147,21 @@ func (w *Writer) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// runPull is how many messages a shard consumer pulls ahead of its
+// handlers: buffered messages get no InProgress, and a batch is seconds of
+// work, so a deep buffer only risks ack-wait expiries.
+const runPull = 2
+
+// targetTenantOf is the slot key of an intent message: its target tenant
+// (xtsync.intents.<tenant>.<configuration>.<shard>).
+func targetTenantOf(m *natsx.Msg) string {
+	tokens := strings.SplitN(m.Subject(), ".", 4)
+	if len(tokens) < 4 {
+		return ""
+	}
+	return tokens[2]
 }
 
 // handle applies one IntentBatch message: Apply (which stores connector
