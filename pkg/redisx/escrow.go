@@ -74,6 +74,21 @@ func (s *Escrows) Clear(ctx context.Context, cfg, objectID string) error {
 	return nil
 }
 
+// ClearMany is Clear of many objects in one HDEL (synclog clears every
+// object of a batch that succeeded).
+func (s *Escrows) ClearMany(ctx context.Context, cfg string, objectIDs ...string) error {
+	if err := checkID("configuration id", cfg); err != nil {
+		return err
+	}
+	if len(objectIDs) == 0 {
+		return nil
+	}
+	if err := s.rdb.HDel(ctx, escrowKey(cfg), objectIDs...).Err(); err != nil {
+		return fmt.Errorf("clear %d escrows: %w", len(objectIDs), err)
+	}
+	return nil
+}
+
 // List implements EscrowStore.
 func (s *Escrows) List(ctx context.Context, cfg string) ([]Escrow, error) {
 	if err := checkID("configuration id", cfg); err != nil {

@@ -3,17 +3,27 @@ package synclog_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
+	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/services/synclog"
 )
 
 // BenchmarkLogOutcomes measures outcomes logged per second end to end:
 // OutcomeBatches of 100 published, entries stored, escrows and counters
-// written. go test ./synclog -run '^$' -bench LogOutcomes -benchtime 20000x
+// written; sync=true fsyncs every JetStream write, as deployed.
+// go test ./synclog -run '^$' -bench LogOutcomes -benchtime 20000x -benchmem
 func BenchmarkLogOutcomes(b *testing.B) {
-	e := newEnv(b)
+	for _, sync := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sync=%t", sync), func(b *testing.B) {
+			benchLogOutcomes(b, newEnvServer(b, natsx.EmbeddedConfig{StoreDir: b.TempDir(), SyncAlways: sync}, nil))
+		})
+	}
+}
+
+func benchLogOutcomes(b *testing.B, e *env) {
 	e.startCycle("bench")
 	b.ResetTimer()
 	for start := 0; start < b.N; start += 100 {
@@ -23,7 +33,7 @@ func BenchmarkLogOutcomes(b *testing.B) {
 		}
 		e.publishBatch(cfgID, "bench", fmt.Sprintf("bench-%d", start), outs...)
 	}
-	e.progress("bench", func(p synclog.Progress) bool { return p.Logged == int64(b.N) })
+	e.progressWithin("bench", 10*time.Minute, func(p synclog.Progress) bool { return p.Logged == int64(b.N) })
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "outcomes/s")
 }

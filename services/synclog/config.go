@@ -48,7 +48,7 @@ type QuarantineConfig struct {
 
 // APIConfig bounds the query API.
 type APIConfig struct {
-	// ScanLimit bounds how many stream messages (or audit records) one List
+	// ScanLimit bounds how many log entries (or audit records) one List
 	// call reads; a page may come back short with a next_page_token when a
 	// sparse filter hits it.
 	ScanLimit int `yaml:"scan_limit"`
@@ -88,7 +88,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.Int64Var(&c.Quarantine.MinObjects, prefix+"quarantine.min-objects", d.Quarantine.MinObjects, "Writes a cycle needs before the failure ratio counts.")
 	f.Int64Var(&c.Quarantine.AuthMinFailures, prefix+"quarantine.auth-min-failures", d.Quarantine.AuthMinFailures, "Authentication failures with no success that quarantine.")
 	f.BoolVar(&c.Quarantine.HeldDeletes, prefix+"quarantine.held-deletes", d.Quarantine.HeldDeletes, "Also quarantine (TooManyDeletes) when deprovisions are held.")
-	f.IntVar(&c.API.ScanLimit, prefix+"api.scan-limit", d.API.ScanLimit, "Stream messages one List call may read.")
+	f.IntVar(&c.API.ScanLimit, prefix+"api.scan-limit", d.API.ScanLimit, "Log entries (or audit records) one List call may read.")
 }
 
 // Validate reports every invalid setting at once.

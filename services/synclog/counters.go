@@ -16,6 +16,7 @@ import (
 //
 //	xtsync:{<cfg>}:cycle:<cycle>       HASH  counters and times (fields below), TTL CycleTTL
 //	xtsync:{<cfg>}:cycle:<cycle>:seen  SET   entry ids counted, TTL SeenTTL
+//	xtsync:{<cfg>}:cycle:<cycle>:owner HASH  entry id -> "<lease end ms>|<batch id>" while logged, TTL SeenTTL
 //	xtsync:{<cfg>}:cycles              ZSET  cycle id -> first seen (ms), the newest 200
 //
 // The seen set is exact, not a HyperLogLog: a redelivered entry must be
@@ -24,6 +25,7 @@ import (
 // full import costs ~21 MB for SeenTTL; delta cycles cost little.
 func cycleKey(cfg, cycle string) string { return "xtsync:{" + cfg + "}:cycle:" + cycle }
 func seenKey(cfg, cycle string) string  { return cycleKey(cfg, cycle) + ":seen" }
+func ownerKey(cfg, cycle string) string { return cycleKey(cfg, cycle) + ":owner" }
 func cyclesKey(cfg string) string       { return "xtsync:{" + cfg + "}:cycles" }
 
 // Cycle hash fields.
@@ -67,13 +69,14 @@ local function complete(k, now)
 end
 `
 
-// countScript: KEYS cycle hash, seen set, cycles zset; ARGV cycle id, now
-// ms, hash ttl ms, seen ttl ms, then (id, action, status, flags) per entry.
-// Returns the number of entries counted now.
+// countScript: KEYS cycle hash, seen set, cycles zset, owner hash; ARGV
+// cycle id, now ms, hash ttl ms, seen ttl ms, then (id, action, status,
+// flags) per entry. Returns the number of entries counted now.
 var countScript = redis.NewScript(completeLua + `
 local now = ARGV[2]
 local n = 0
 for i = 5, #ARGV, 4 do
+  redis.call('HDEL', KEYS[4], ARGV[i])
   if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
     n = n + 1
     local f = tonumber(ARGV[i+3])
@@ -95,6 +98,37 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 complete(KEYS[1], now)
 return n
 `)
+
+// ownScript: KEYS seen set, owner hash; ARGV batch id, now ms, lease ms,
+// ttl ms, then the entry ids. Returns the 1-based positions of the ids this
+// batch logs: not counted yet, and not being logged by another batch whose
+// lease runs. Owning an id keeps its entry in one batch's message even when
+// two OutcomeBatches carry it and the first fails between publish and count.
+var ownScript = redis.NewScript(`
+local now, mine = tonumber(ARGV[2]), {}
+local val = (now + tonumber(ARGV[3])) .. '|' .. ARGV[1]
+for i = 5, #ARGV do
+  if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then
+    local cur, ok = redis.call('HGET', KEYS[2], ARGV[i]), true
+    if cur then
+      local sep = string.find(cur, '|', 1, true)
+      ok = string.sub(cur, sep + 1) == ARGV[1] or tonumber(string.sub(cur, 1, sep - 1)) < now
+    end
+    if ok then
+      redis.call('HSET', KEYS[2], ARGV[i], val)
+      mine[#mine + 1] = i - 4
+    end
+  end
+end
+if #mine > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+return mine
+`)
+
+// ownerLease is how long a batch keeps the ids it logs from other batches
+// after its last delivery: longer than a nak'ed batch waits for its
+// redelivery, so only a batch that is gone (dead-lettered, its copy lost)
+// hands its ids over. A takeover can log an entry twice, never lose it.
+const ownerLease = 10 * time.Minute
 
 // endScript: KEYS cycle hash; ARGV expected, end ms, now ms, ttl ms. It
 // keeps the largest expectation, so a redelivered CycleEnd changes nothing
@@ -121,24 +155,23 @@ type counters struct {
 	seenTTL  time.Duration
 }
 
-// unseen returns the indexes of ids not counted yet in the cycle.
-func (c *counters) unseen(ctx context.Context, cfg, cycle string, ids []string) ([]int, error) {
+// own returns the indexes of the ids batch logs now (ownScript), in order.
+func (c *counters) own(ctx context.Context, cfg, cycle, batch string, ids []string, now time.Time) ([]int, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, 0, 4+len(ids))
+	args = append(args, batch, now.UnixMilli(), ownerLease.Milliseconds(), c.seenTTL.Milliseconds())
+	for _, id := range ids {
+		args = append(args, id)
 	}
-	seen, err := c.rdb.SMIsMember(ctx, seenKey(cfg, cycle), args...).Result()
+	pos, err := ownScript.Run(ctx, c.rdb, []string{seenKey(cfg, cycle), ownerKey(cfg, cycle)}, args...).Int64Slice()
 	if err != nil {
-		return nil, fmt.Errorf("check seen entries of cycle %s: %w", cycle, err)
+		return nil, fmt.Errorf("claim entries of cycle %s: %w", cycle, err)
 	}
-	var out []int
-	for i, s := range seen {
-		if !s {
-			out = append(out, i)
-		}
+	out := make([]int, len(pos))
+	for i, p := range pos {
+		out[i] = int(p) - 1
 	}
 	return out, nil
 }
@@ -150,7 +183,7 @@ func (c *counters) count(ctx context.Context, cfg, cycle string, entries []count
 	for _, e := range entries {
 		args = append(args, e.id, e.action, e.status, e.flags)
 	}
-	n, err := countScript.Run(ctx, c.rdb, []string{cycleKey(cfg, cycle), seenKey(cfg, cycle), cyclesKey(cfg)}, args...).Int64()
+	n, err := countScript.Run(ctx, c.rdb, []string{cycleKey(cfg, cycle), seenKey(cfg, cycle), cyclesKey(cfg), ownerKey(cfg, cycle)}, args...).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("count %d entries of cycle %s: %w", len(entries), cycle, err)
 	}

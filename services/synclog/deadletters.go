@@ -28,7 +28,7 @@ func (s *Service) deadLetter(ctx context.Context, d natsx.DeadLetter) {
 	b, err := deadOutcomes(d, s.d.Now())
 	if err == nil && b != nil {
 		if err = checkIDs(b.GetConfigurationId(), b.GetCycleId()); err == nil {
-			err = s.logBatch(ctx, b)
+			err = s.logBatch(ctx, b, deadBatchID(d))
 		}
 	}
 	if err != nil {
@@ -37,6 +37,16 @@ func (s *Service) deadLetter(ctx context.Context, d natsx.DeadLetter) {
 	}
 	s.log.WarnContext(ctx, "synclog: dead letter logged", "stream", d.Stream, "seq", d.StreamSeq, "msg_id", d.MsgID,
 		"reason", d.Reason, "objects", len(b.GetOutcomes()))
+}
+
+// deadBatchID names the outcomes of a dead letter: a dead OutcomeBatch
+// keeps its own id (the ids it owns stay its own), the outcomes made up
+// for a dead intent or change batch are named after that message.
+func deadBatchID(d natsx.DeadLetter) string {
+	if d.Stream == natsx.StreamOutcomes {
+		return outcomeBatchID(d.MsgID, d.StreamSeq)
+	}
+	return fmt.Sprintf("dead/%s/%d", d.Stream, d.StreamSeq)
 }
 
 // deadOutcomes builds the outcomes of a dead message; nil for messages

@@ -4,7 +4,9 @@
 //   - consumes OutcomeBatch (synclog-outcomes) and cycle events
 //     (synclog-cycles) from JetStream;
 //   - writes one ProvisioningLogEntry per WriteOutcome to XTSYNC_LOGS on
-//     xtsync.logs.<cfg>.<cycle>, with Nats-Msg-Id "<cfg>/<entry id>";
+//     xtsync.logs.<cfg>.<cycle>, the new entries of one OutcomeBatch in one
+//     ProvisioningLogBatch message (logbatch.go) with Nats-Msg-Id
+//     "<cfg>/<OutcomeBatch id>/<digest of its entry ids>";
 //   - counts each cycle's progress in Redis (counters.go), records escrows
 //     and decides quarantine (verdict.go);
 //   - serves SynclogService: List and Tail of provisioning logs read back
@@ -14,12 +16,18 @@
 //
 // An OutcomeBatch may be delivered more than once. Per batch: entries whose
 // id is already in the cycle's seen set were published and counted before
-// and are skipped; the rest are published (JetStream drops a copy of an id
-// inside its duplicate window), then escrowed, then counted by one Lua
-// script that adds their ids to the seen set and bumps the counters
-// atomically. Batches of one cycle are handled one at a time per process
-// (two copies in flight would both find an entry unseen). A crash between
-// escrow and count, or a copy redelivered to a second replica while the
+// and are skipped; so are entries another batch is logging (one Lua script
+// checks the seen set and takes a lease on the rest for this batch, in the
+// cycle's owner hash, so an outcome carried by two batches is stored by
+// one). The batch's own are published as one message (JetStream drops a
+// redelivery's copy, same id, inside its duplicate window), then escrowed,
+// then counted by one Lua script that adds their ids to the seen set,
+// drops their leases and bumps the counters atomically. A lease is renewed
+// at each delivery and outlasts the wait for a redelivery (ownerLease);
+// only a batch gone for longer (dead-lettered) hands its ids over, which
+// can log one twice but never loses it. Batches of one cycle are handled
+// one at a time per process (two copies in flight would both find an
+// entry unseen). A crash between escrow and count, or a copy redelivered to a second replica while the
 // first still works on it (AckWait passed), records one failure twice:
 // escrow counts are "at least"; nothing is ever lost.
 //

@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
@@ -23,10 +22,12 @@ import (
 // JetStream reads forward only, so a page is read backwards in windows of
 // stream sequences: [hi-w, hi) through an ephemeral consumer filtered by
 // xtsync.logs.<cfg>.<cycle|*> (the server skips other configurations and
-// cycles), w doubling until the page is full. The token is the sequence of
-// the oldest entry returned: the next page starts below it, so entries
-// logged meanwhile never shift pages. ScanLimit bounds the messages one
-// call reads; a sparse filter may then return a short page with a token.
+// cycles), w doubling until the page is full. Each message is one batch of
+// entries, read newest entry first. The token is the position of the
+// oldest entry returned (message sequence, and index in its batch when the
+// page ended inside one): the next page starts below it, so entries logged
+// meanwhile never shift pages. ScanLimit bounds the entries one call
+// reads; a sparse filter may then return a short page with a token.
 func (s *Service) ListProvisioningLogs(ctx context.Context, req *synclogv1.ListProvisioningLogsRequest) (*synclogv1.ListProvisioningLogsResponse, error) {
 	f, err := parseFilter(req.GetFilter(), "filter.")
 	if err != nil {
@@ -36,7 +37,7 @@ func (s *Service) ListProvisioningLogs(ctx context.Context, req *synclogv1.ListP
 	if err != nil {
 		return nil, err
 	}
-	var before uint64
+	var before logCursor
 	if req.GetPageToken() != "" {
 		if before, err = decodeSeqToken(req.GetPageToken(), f.fingerprint); err != nil {
 			return nil, err
@@ -52,7 +53,11 @@ func (s *Service) ListProvisioningLogs(ctx context.Context, req *synclogv1.ListP
 	return resp, nil
 }
 
-func (s *Service) listLogs(ctx context.Context, f *logFilter, size int, before uint64) (*synclogv1.ListProvisioningLogsResponse, error) {
+// firstListWindow is the first window in messages: a batch holds up to a
+// few hundred entries, so a few messages usually fill a page.
+const firstListWindow = 4
+
+func (s *Service) listLogs(ctx context.Context, f *logFilter, size int, before logCursor) (*synclogv1.ListProvisioningLogsResponse, error) {
 	stream, err := s.d.JetStream.Stream(ctx, natsx.StreamLogs)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", natsx.StreamLogs, err)
@@ -61,16 +66,22 @@ func (s *Service) listLogs(ctx context.Context, f *logFilter, size int, before u
 	if err != nil {
 		return nil, fmt.Errorf("read %s info: %w", natsx.StreamLogs, err)
 	}
-	first, hi := max(info.State.FirstSeq, 1), info.State.LastSeq+1
-	if before != 0 && before < hi {
-		hi = before
+	first := max(info.State.FirstSeq, 1)
+	cur := logCursor{seq: info.State.LastSeq + 1}
+	if before.seq != 0 && (before.seq < cur.seq || before.seq == cur.seq && before.idx == 0) {
+		cur = before
 	}
 	resp := &synclogv1.ListProvisioningLogsResponse{}
-	// Two pages of sequences first: enough when the subject filter is the
-	// only one; sparser filters double it.
-	window := uint64(max(2*size, 32))
+	window := uint64(firstListWindow)
 	scanned, exhausted := 0, false
-	for hi > first && len(resp.Entries) < size && scanned < s.cfg.API.ScanLimit && !exhausted {
+	for len(resp.Entries) < size && scanned < s.cfg.API.ScanLimit && !exhausted {
+		hi := cur.seq // exclusive
+		if cur.idx > 0 {
+			hi++ // the cursor's own message is read too
+		}
+		if hi <= first {
+			break
+		}
 		lo := first
 		if hi-first > window {
 			lo = hi - window
@@ -79,38 +90,45 @@ func (s *Service) listLogs(ctx context.Context, f *logFilter, size int, before u
 		if err != nil {
 			return nil, err
 		}
-		scanned += len(msgs)
-		next := lo
-		for i := len(msgs) - 1; i >= 0; i-- {
+		at, next := cur, logCursor{seq: lo}
+		full := false
+		for i := len(msgs) - 1; i >= 0 && !full && !exhausted; i-- {
 			m := msgs[i]
+			scanned += len(m.entries)
 			if f.hasStart && m.stored.Before(f.start) {
 				// Store time only grows with the sequence and an entry is
 				// stored after it happened: nothing older can match.
 				exhausted = true
 				break
 			}
-			if f.match(m.entry) {
-				resp.Entries = append(resp.Entries, m.entry)
-				if len(resp.Entries) == size {
-					next = m.seq
-					break
+			n := len(m.entries)
+			if m.seq == at.seq && at.idx > 0 {
+				n = min(n, at.idx)
+			}
+			for j := n - 1; j >= 0; j-- {
+				if f.match(m.entries[j]) {
+					resp.Entries = append(resp.Entries, m.entries[j])
+					if len(resp.Entries) == size {
+						next, full = logCursor{seq: m.seq, idx: j}, true
+						break
+					}
 				}
 			}
 		}
-		hi = next
+		cur = next
 		window = min(2*window, 1<<20)
 	}
-	if hi > first && !exhausted {
-		resp.NextPageToken = seqToken(hi, f.fingerprint)
+	if (cur.idx > 0 || cur.seq > first) && !exhausted {
+		resp.NextPageToken = seqToken(cur, f.fingerprint)
 	}
 	return resp, nil
 }
 
 // stored is one decoded log message.
 type stored struct {
-	seq    uint64
-	stored time.Time
-	entry  *eventsv1.ProvisioningLogEntry
+	seq     uint64
+	stored  time.Time
+	entries []*eventsv1.ProvisioningLogEntry
 }
 
 // scan reads the messages on subject with sequences in [lo, hi), oldest
@@ -144,12 +162,12 @@ func (s *Service) scan(ctx context.Context, subject string, lo, hi uint64) ([]st
 			if meta.Sequence.Stream >= hi {
 				return out, nil
 			}
-			var e eventsv1.ProvisioningLogEntry
-			if err := proto.Unmarshal(m.Data(), &e); err != nil {
-				s.log.WarnContext(ctx, "synclog: undecodable log entry", "seq", meta.Sequence.Stream, "err", err)
+			entries, err := decodeLogMsg(m.Data())
+			if err != nil {
+				s.log.WarnContext(ctx, "synclog: undecodable log message", "seq", meta.Sequence.Stream, "err", err)
 				continue
 			}
-			out = append(out, stored{seq: meta.Sequence.Stream, stored: meta.Timestamp, entry: &e})
+			out = append(out, stored{seq: meta.Sequence.Stream, stored: meta.Timestamp, entries: entries})
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 			return nil, fmt.Errorf("scan %s: %w", subject, err)

@@ -59,7 +59,14 @@ func newEnv(t testing.TB, mutate ...func(*synclog.Config)) *env {
 // newEnvDeps lets a test wrap the service's dependencies (fault injection).
 func newEnvDeps(t testing.TB, deps func(*synclog.Deps), mutate ...func(*synclog.Config)) *env {
 	t.Helper()
-	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir()})
+	return newEnvServer(t, natsx.EmbeddedConfig{StoreDir: t.TempDir()}, deps, mutate...)
+}
+
+// newEnvServer runs the environment on an embedded server configured by ec
+// (benchmarks: SyncAlways, as deployed).
+func newEnvServer(t testing.TB, ec natsx.EmbeddedConfig, deps func(*synclog.Deps), mutate ...func(*synclog.Config)) *env {
+	t.Helper()
+	srv, err := natsx.StartEmbedded(ec)
 	require.NoError(t, err)
 	t.Cleanup(srv.Shutdown)
 	nc, err := natsx.Connect(natsx.Config{URL: srv.ClientURL(), Name: t.Name(), ReconnectWait: 50 * time.Millisecond, MaxReconnects: -1}, nil)
@@ -201,17 +208,52 @@ func (e *env) endCycle(cycle string, changes int64) {
 
 // logCount is the number of entries stored on xtsync.logs.<cfg>.<cycle>.
 func (e *env) logCount(cfg, cycle string) uint64 {
+	var n uint64
+	for _, b := range e.logBatches(cfg, cycle) {
+		n += uint64(len(b.GetEntries()))
+	}
+	return n
+}
+
+// logBatches reads the messages stored on xtsync.logs.<cfg>.<cycle>.
+func (e *env) logBatches(cfg, cycle string) []*eventsv1.ProvisioningLogBatch {
+	e.t.Helper()
 	s, err := e.js.Stream(ctxT(e.t), natsx.StreamLogs)
 	require.NoError(e.t, err)
 	subj, err := natsx.LogSubject(cfg, cycle)
 	require.NoError(e.t, err)
 	info, err := s.Info(ctxT(e.t), jetstream.WithSubjectFilter(subj))
 	require.NoError(e.t, err)
-	return info.State.Subjects[subj]
+	want := int(info.State.Subjects[subj])
+	if want == 0 {
+		return nil
+	}
+	c, err := e.js.OrderedConsumer(ctxT(e.t), natsx.StreamLogs, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
+	require.NoError(e.t, err)
+	var out []*eventsv1.ProvisioningLogBatch
+	for len(out) < want {
+		batch, err := c.Fetch(want-len(out), jetstream.FetchMaxWait(5*time.Second))
+		require.NoError(e.t, err)
+		got := 0
+		for m := range batch.Messages() {
+			var b eventsv1.ProvisioningLogBatch
+			require.NoError(e.t, proto.Unmarshal(m.Data(), &b))
+			out = append(out, &b)
+			got++
+		}
+		require.NotZero(e.t, got, "read %d of %d log messages", len(out), want)
+	}
+	return out
 }
 
 // progress waits until cond holds for the cycle's progress and returns it.
 func (e *env) progress(cycle string, cond func(synclog.Progress) bool) synclog.Progress {
+	e.t.Helper()
+	return e.progressWithin(cycle, 30*time.Second, cond)
+}
+
+// progressWithin is progress with another bound (benchmarks).
+func (e *env) progressWithin(cycle string, wait time.Duration, cond func(synclog.Progress) bool) synclog.Progress {
 	e.t.Helper()
 	r := synclog.NewProgressReader(e.rdb)
 	var p synclog.Progress
@@ -219,7 +261,7 @@ func (e *env) progress(cycle string, cond func(synclog.Progress) bool) synclog.P
 		var err error
 		p, err = r.Cycle(context.Background(), cfgID, cycle)
 		return err == nil && cond(p)
-	}, 30*time.Second, 20*time.Millisecond, "cycle %s: last progress %+v", cycle, p)
+	}, wait, 20*time.Millisecond, "cycle %s: last progress %+v", cycle, p)
 	return p
 }
 

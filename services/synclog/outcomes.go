@@ -39,11 +39,20 @@ func (s *Service) handleOutcomes(ctx context.Context, m *natsx.Msg) error {
 	if err := checkIDs(b.GetConfigurationId(), b.GetCycleId()); err != nil {
 		return natsx.Permanent(fmt.Errorf("synclog: outcome batch %s: %w", m.MsgID(), err))
 	}
-	return s.logBatch(ctx, &b)
+	return s.logBatch(ctx, &b, outcomeBatchID(m.MsgID(), m.StreamSeq()))
 }
 
-// logBatch logs a batch whose ids are checked.
-func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch) (err error) {
+// outcomeBatchID names an OutcomeBatch the same way on every delivery: its
+// Nats-Msg-Id (writers: the intent batch's), else its stream sequence.
+func outcomeBatchID(msgID string, seq uint64) string {
+	if msgID != "" {
+		return msgID
+	}
+	return fmt.Sprintf("outcomes/%d", seq)
+}
+
+// logBatch logs a batch whose ids are checked; id names it (outcomeBatchID).
+func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch, id string) (err error) {
 	cfg, cycle := b.GetConfigurationId(), b.GetCycleId()
 	// One cycle's batches run one at a time in this process, so two
 	// deliveries of the same outcome (a duplicate batch, a batch and its
@@ -77,13 +86,14 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch) (err e
 		ids[i] = entries[i].GetEntryId()
 	}
 	span.SetAttributes(statusCounts(entries)...)
-	fresh, err := s.c.unseen(ctx, cfg, cycle, ids)
+	owned, err := s.c.own(ctx, cfg, cycle, id, ids, now)
 	if err != nil {
 		return err
 	}
+	fresh := firstOfEach(ids, owned)
 	span.SetAttributes(attribute.Int(keyNew, len(fresh)))
 	if len(fresh) > 0 {
-		if err := s.publish(ctx, cfg, cycle, entries, fresh); err != nil {
+		if err := s.publish(ctx, cfg, cycle, id, entries, fresh); err != nil {
 			return err
 		}
 		if err := s.escrow(ctx, cfg, b.GetOutcomes(), fresh); err != nil {
@@ -98,39 +108,30 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch) (err e
 	return s.decide(ctx, cfg, cycle)
 }
 
-// publish stores the entries at fresh on xtsync.logs.<cfg>.<cycle> and
-// waits for JetStream's acks.
-func (s *Service) publish(ctx context.Context, cfg, cycle string, entries []*eventsv1.ProvisioningLogEntry, fresh []int) error {
-	subject, err := natsx.LogSubject(cfg, cycle)
-	if err != nil {
-		return natsx.Permanent(err)
-	}
-	// One publisher per batch: WaitAll then vouches for this batch only.
-	p, err := natsx.NewPublisher(s.d.JetStream, natsx.PublisherOptions{MeterProvider: s.d.MeterProvider})
-	if err != nil {
-		return fmt.Errorf("synclog: publisher: %w", err)
-	}
-	for _, i := range fresh {
-		// JetStream deduplicates per stream, not per subject: the
-		// configuration keeps two configurations' entry ids apart.
-		if err := p.Publish(ctx, subject, entries[i], cfg+"/"+entries[i].GetEntryId()); err != nil {
-			return fmt.Errorf("synclog: publish entry %s: %w", entries[i].GetEntryId(), err)
+// firstOfEach keeps the first position of each id: an outcome repeated in
+// one batch is logged once.
+func firstOfEach(ids []string, pos []int) []int {
+	seen := make(map[string]bool, len(pos))
+	out := pos[:0]
+	for _, i := range pos {
+		if !seen[ids[i]] {
+			seen[ids[i]] = true
+			out = append(out, i)
 		}
 	}
-	if err := p.WaitAll(ctx); err != nil {
-		return fmt.Errorf("synclog: publish %d entries of cycle %s: %w", len(fresh), cycle, err)
-	}
-	return nil
+	return out
 }
 
 // escrow records failures and clears successes. Held deprovisions are
 // neither: they wait for the admin, retrying them would only hold them again.
-// EscrowStore has no batch call, so the calls of a batch (one per object:
-// a full import clears 300,000) run escrowParallel at a time.
+// The clears of a batch (one per object: a full import clears 300,000) are
+// one HDEL when the store can (escrowBatch); failures are few and go one
+// by one, escrowParallel at a time.
 func (s *Service) escrow(ctx context.Context, cfg string, outcomes []*eventsv1.WriteOutcome, fresh []int) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(escrowParallel)
 	var retry []any
+	var cleared []string
 	for _, i := range fresh {
 		o := outcomes[i]
 		id := o.GetSource().GetObjectId()
@@ -145,12 +146,7 @@ func (s *Service) escrow(ctx context.Context, cfg string, outcomes []*eventsv1.W
 				return nil
 			})
 		default:
-			g.Go(func() error {
-				if err := s.d.Escrows.Clear(gctx, cfg, id); err != nil {
-					return fmt.Errorf("synclog: clear escrow %s: %w", id, err)
-				}
-				return nil
-			})
+			cleared = append(cleared, id)
 		}
 	}
 	if len(retry) > 0 {
@@ -164,7 +160,31 @@ func (s *Service) escrow(ctx context.Context, cfg string, outcomes []*eventsv1.W
 			return nil
 		})
 	}
+	if bc, ok := s.d.Escrows.(escrowBatch); ok && len(cleared) > 0 {
+		ids := cleared
+		g.Go(func() error {
+			if err := bc.ClearMany(gctx, cfg, ids...); err != nil {
+				return fmt.Errorf("synclog: clear %d escrows: %w", len(ids), err)
+			}
+			return nil
+		})
+		cleared = nil
+	}
+	for _, id := range cleared {
+		g.Go(func() error {
+			if err := s.d.Escrows.Clear(gctx, cfg, id); err != nil {
+				return fmt.Errorf("synclog: clear escrow %s: %w", id, err)
+			}
+			return nil
+		})
+	}
 	return g.Wait()
+}
+
+// escrowBatch is an EscrowStore that clears many objects in one call
+// (redisx.Escrows); other stores are cleared one object at a time.
+type escrowBatch interface {
+	ClearMany(ctx context.Context, cfg string, objectIDs ...string) error
 }
 
 // escrowParallel bounds the concurrent escrow calls of one batch.

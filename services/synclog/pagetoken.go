@@ -9,9 +9,11 @@ import (
 )
 
 // Page tokens are opaque to callers: base64url("<kind>:<position>:<filter
-// hash>"). The position is an XTSYNC_LOGS stream sequence (exclusive upper
-// bound of the next page) or a Redis stream id; the hash refuses a token
-// replayed with another filter, which would silently skip entries.
+// hash>"). The position is a logCursor (an XTSYNC_LOGS stream sequence,
+// exclusive upper bound of the next page, and the entry of that message's
+// batch where a page ended inside it) or a Redis stream id; the hash
+// refuses a token replayed with another filter, which would silently skip
+// entries.
 
 func encodeToken(kind, pos, fingerprint string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + pos + ":" + hashOf(fingerprint)))
@@ -34,20 +36,39 @@ func decodeToken(tok, kind, fingerprint string) (string, error) {
 	return parts[1], nil
 }
 
-func seqToken(seq uint64, fingerprint string) string {
-	return encodeToken("s", strconv.FormatUint(seq, 10), fingerprint)
+// logCursor is where the next page of log entries starts: the entries of
+// message seq below index idx (none when idx is 0), then the older messages.
+type logCursor struct {
+	seq uint64
+	idx int
 }
 
-func decodeSeqToken(tok, fingerprint string) (uint64, error) {
+// seqToken encodes a cursor as "<seq>" or "<seq>.<idx>".
+func seqToken(c logCursor, fingerprint string) string {
+	pos := strconv.FormatUint(c.seq, 10)
+	if c.idx > 0 {
+		pos += "." + strconv.Itoa(c.idx)
+	}
+	return encodeToken("s", pos, fingerprint)
+}
+
+func decodeSeqToken(tok, fingerprint string) (logCursor, error) {
 	pos, err := decodeToken(tok, "s", fingerprint)
 	if err != nil {
-		return 0, err
+		return logCursor{}, err
 	}
-	seq, err := strconv.ParseUint(pos, 10, 64)
+	seqPart, idxPart, hasIdx := strings.Cut(pos, ".")
+	seq, err := strconv.ParseUint(seqPart, 10, 64)
 	if err != nil || seq == 0 {
-		return 0, invalid("page_token", "malformed")
+		return logCursor{}, invalid("page_token", "malformed")
 	}
-	return seq, nil
+	c := logCursor{seq: seq}
+	if hasIdx {
+		if c.idx, err = strconv.Atoi(idxPart); err != nil || c.idx <= 0 {
+			return logCursor{}, invalid("page_token", "malformed")
+		}
+	}
+	return c, nil
 }
 
 func hashOf(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -30,6 +31,20 @@ func (f *flakyEscrows) RecordFailure(ctx context.Context, cfg, id, code, msg str
 	return f.EscrowStore.RecordFailure(ctx, cfg, id, code, msg)
 }
 
+// requireOneBatch: the cycle's log is one message holding want, in order,
+// stored for the OutcomeBatch batchID.
+func (e *env) requireOneBatch(cycle, batchID string, want ...string) {
+	e.t.Helper()
+	msgs := e.logBatches(cfgID, cycle)
+	require.Len(e.t, msgs, 1, "one log message per OutcomeBatch, however often delivered")
+	var ids []string
+	for _, en := range msgs[0].GetEntries() {
+		ids = append(ids, en.GetEntryId())
+	}
+	require.Equal(e.t, want, ids)
+	require.Equal(e.t, batchID, msgs[0].GetOutcomeBatchId())
+}
+
 // A batch that fails half-way (entries published, escrow not recorded) is
 // redelivered by JetStream and then logged, escrowed and counted once.
 func TestRedeliveredBatchLoggedOnce(t *testing.T) {
@@ -45,11 +60,82 @@ func TestRedeliveredBatchLoggedOnce(t *testing.T) {
 	p := e.progress("r", func(p synclog.Progress) bool { return p.Logged == 3 })
 	require.Equal(t, map[string]int64{"Success": 2, "Failure": 1}, p.ByStatus)
 	require.LessOrEqual(t, flaky.fail.Load(), int32(-1), "the failure was injected and retried")
-	require.EqualValues(t, 3, e.logCount(cfgID, "r"))
+	e.requireOneBatch("r", "r0", "r/src-00001/x", "r/src-00002/x", "r/src-00003/x")
 	escrows, err := e.esc.List(ctxT(t), cfgID)
 	require.NoError(t, err)
 	require.Len(t, escrows, 1)
 	require.EqualValues(t, 1, escrows[0].Count)
+}
+
+// The same OutcomeBatch published again past JetStream's duplicate window
+// (a writer's retry; here under a new message id) logs nothing twice.
+func TestRepublishedBatchLoggedOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	outs := []*eventsv1.WriteOutcome{outcome("rp", 1, create, true, ""), outcome("rp", 2, update, false, "EntryConflict")}
+	e.publishBatch(cfgID, "rp", "rp0", outs...)
+	e.progress("rp", func(p synclog.Progress) bool { return p.Logged == 2 })
+	e.publishBatch(cfgID, "rp", "rp0-again", outs...)
+	e.publishBatch(cfgID, "rp", "rp1", outcome("rp", 3, update, true, ""), outs[0], outcome("rp", 3, update, true, ""))
+	p := e.progress("rp", func(p synclog.Progress) bool { return p.Logged == 3 })
+	require.EqualValues(t, 1, p.Failed)
+	msgs := e.logBatches(cfgID, "rp")
+	require.Len(t, msgs, 2, "the repeat stored nothing")
+	require.Len(t, msgs[1].GetEntries(), 1, "an outcome repeated in a batch is logged once")
+	require.Equal(t, "rp/src-00003/x", msgs[1].GetEntries()[0].GetEntryId())
+	escrows, err := e.esc.List(ctxT(t), cfgID)
+	require.NoError(t, err)
+	require.Len(t, escrows, 1)
+	require.EqualValues(t, 1, escrows[0].Count)
+}
+
+// pickyEscrows fails RecordFailure for one object while fail > 0.
+type pickyEscrows struct {
+	redisx.EscrowStore
+	object string
+	fail   atomic.Int32
+	failed chan struct{} // closed at the first injected failure
+	once   sync.Once
+}
+
+func (f *pickyEscrows) RecordFailure(ctx context.Context, cfg, id, code, msg string) (int64, error) {
+	if id == f.object && f.fail.Add(-1) >= 0 {
+		f.once.Do(func() { close(f.failed) })
+		return 0, errors.New("injected: redis went away")
+	}
+	return f.EscrowStore.RecordFailure(ctx, cfg, id, code, msg)
+}
+
+// Two OutcomeBatches carry the same outcome and the first fails after
+// storing its entries: the second, handled before the first's
+// redelivery, leaves that outcome to the batch that owns it, so every
+// entry is stored and counted once.
+func TestOverlappingBatchesLogOnce(t *testing.T) {
+	t.Parallel()
+	var picky *pickyEscrows
+	e := newEnvDeps(t, func(d *synclog.Deps) {
+		picky = &pickyEscrows{EscrowStore: d.Escrows, object: "src-00003", failed: make(chan struct{})}
+		picky.fail.Store(3)
+		d.Escrows = picky
+	})
+	shared := outcome("ov", 2, update, true, "")
+	e.publishBatch(cfgID, "ov", "ovA", outcome("ov", 1, create, true, ""), shared, outcome("ov", 3, create, false, "EntryConflict"))
+	select {
+	case <-picky.failed:
+	case <-ctxT(t).Done():
+		t.Fatal("batch A was not handled")
+	}
+	e.publishBatch(cfgID, "ov", "ovB", shared, outcome("ov", 4, update, true, ""))
+	p := e.progress("ov", func(p synclog.Progress) bool { return p.Logged == 4 })
+	require.EqualValues(t, 1, p.Failed)
+	require.LessOrEqual(t, picky.fail.Load(), int32(-1), "batch A failed until it was redelivered enough")
+	byID := map[string]int{}
+	for _, b := range e.logBatches(cfgID, "ov") {
+		for _, en := range b.GetEntries() {
+			byID[en.GetEntryId()]++
+		}
+	}
+	require.Equal(t, map[string]int{"ov/src-00001/x": 1, "ov/src-00002/x": 1, "ov/src-00003/x": 1, "ov/src-00004/x": 1}, byID)
 }
 
 // A rollout: the service stops with batches queued and a new one takes

@@ -75,6 +75,9 @@ type Service struct {
 	c      *counters
 	locks  stripes
 
+	limitMu  sync.Mutex
+	logLimit int // logMsgLimit, once read
+
 	stopOnce sync.Once
 	stopping chan struct{} // closed when Run's context ends: tails return
 }

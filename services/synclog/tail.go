@@ -7,9 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
-	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	synclogv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/synclog/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
 )
@@ -65,16 +63,18 @@ func (s *Service) TailProvisioningLogs(req *synclogv1.TailProvisioningLogsReques
 			}
 			return rpcError(ctx, fmt.Errorf("tail %s: %w", f.subject, err))
 		}
-		var e eventsv1.ProvisioningLogEntry
-		if err := proto.Unmarshal(m.Data(), &e); err != nil {
-			s.log.WarnContext(ctx, "synclog: undecodable log entry", "subject", m.Subject(), "err", err)
+		entries, err := decodeLogMsg(m.Data())
+		if err != nil {
+			s.log.WarnContext(ctx, "synclog: undecodable log message", "subject", m.Subject(), "err", err)
 			continue
 		}
-		if !f.match(&e) {
-			continue
-		}
-		if err := stream.Send(&synclogv1.TailProvisioningLogsResponse{Entry: &e}); err != nil {
-			return rpcError(ctx, err)
+		for _, e := range entries {
+			if !f.match(e) {
+				continue
+			}
+			if err := stream.Send(&synclogv1.TailProvisioningLogsResponse{Entry: e}); err != nil {
+				return rpcError(ctx, err)
+			}
 		}
 	}
 }

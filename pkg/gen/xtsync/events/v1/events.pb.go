@@ -994,9 +994,9 @@ func (x *ModifiedProperty) GetNewValue() string {
 	return ""
 }
 
-// ProvisioningLogEntry is one entry of the provisioning log. Published by the
-// log service on XTSYNC_LOGS (xtsync.logs.<configuration>.<cycle>), which keeps
-// entries by age and is read back by the SynclogService query API.
+// ProvisioningLogEntry is one entry of the provisioning log. Stored by the
+// log service on XTSYNC_LOGS inside a ProvisioningLogBatch, and read back by
+// the SynclogService query API one entry at a time.
 type ProvisioningLogEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unique and stable: the same outcome logged twice carries the same id.
@@ -1143,6 +1143,84 @@ func (x *ProvisioningLogEntry) GetStepsJson() string {
 	return ""
 }
 
+// ProvisioningLogBatch is one XTSYNC_LOGS message: the new entries of one
+// OutcomeBatch (one message per batch instead of per entry, so the stream's
+// fsync is shared; see BENCHMARKS.md). Published by the log service on
+// xtsync.logs.<configuration>.<cycle> with Nats-Msg-Id
+// "<configuration>/<OutcomeBatch message id>/<part>", so a redelivered
+// OutcomeBatch is stored once. Field numbers start above
+// ProvisioningLogEntry's: a bare entry (stored before batching) decodes as a
+// batch without entries, which readers recognise.
+type ProvisioningLogBatch struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConfigurationId string                 `protobuf:"bytes,16,opt,name=configuration_id,json=configurationId,proto3" json:"configuration_id,omitempty"`
+	CycleId         string                 `protobuf:"bytes,17,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	// Entries in the OutcomeBatch's order; never empty.
+	Entries []*ProvisioningLogEntry `protobuf:"bytes,18,rep,name=entries,proto3" json:"entries,omitempty"`
+	// Nats-Msg-Id of the OutcomeBatch logged, for tracing back.
+	OutcomeBatchId string `protobuf:"bytes,19,opt,name=outcome_batch_id,json=outcomeBatchId,proto3" json:"outcome_batch_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ProvisioningLogBatch) Reset() {
+	*x = ProvisioningLogBatch{}
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvisioningLogBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvisioningLogBatch) ProtoMessage() {}
+
+func (x *ProvisioningLogBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvisioningLogBatch.ProtoReflect.Descriptor instead.
+func (*ProvisioningLogBatch) Descriptor() ([]byte, []int) {
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ProvisioningLogBatch) GetConfigurationId() string {
+	if x != nil {
+		return x.ConfigurationId
+	}
+	return ""
+}
+
+func (x *ProvisioningLogBatch) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *ProvisioningLogBatch) GetEntries() []*ProvisioningLogEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ProvisioningLogBatch) GetOutcomeBatchId() string {
+	if x != nil {
+		return x.OutcomeBatchId
+	}
+	return ""
+}
+
 // SourceChangeBatch carries the changes of one source page that hash to one
 // shard: one JetStream message per (page, shard) instead of per object, so the
 // per-message fsync cost is shared (see BENCHMARKS.md). Published by the
@@ -1171,7 +1249,7 @@ type SourceChangeBatch struct {
 
 func (x *SourceChangeBatch) Reset() {
 	*x = SourceChangeBatch{}
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[8]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1261,7 @@ func (x *SourceChangeBatch) String() string {
 func (*SourceChangeBatch) ProtoMessage() {}
 
 func (x *SourceChangeBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[8]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1274,7 @@ func (x *SourceChangeBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SourceChangeBatch.ProtoReflect.Descriptor instead.
 func (*SourceChangeBatch) Descriptor() ([]byte, []int) {
-	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SourceChangeBatch) GetConfigurationId() string {
@@ -1265,7 +1343,7 @@ type MatchQuery struct {
 
 func (x *MatchQuery) Reset() {
 	*x = MatchQuery{}
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[9]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1355,7 @@ func (x *MatchQuery) String() string {
 func (*MatchQuery) ProtoMessage() {}
 
 func (x *MatchQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[9]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1368,7 @@ func (x *MatchQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchQuery.ProtoReflect.Descriptor instead.
 func (*MatchQuery) Descriptor() ([]byte, []int) {
-	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MatchQuery) GetPrecedence() int32 {
@@ -1342,7 +1420,7 @@ type AttributeChange struct {
 
 func (x *AttributeChange) Reset() {
 	*x = AttributeChange{}
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[10]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1354,7 +1432,7 @@ func (x *AttributeChange) String() string {
 func (*AttributeChange) ProtoMessage() {}
 
 func (x *AttributeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[10]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1367,7 +1445,7 @@ func (x *AttributeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttributeChange.ProtoReflect.Descriptor instead.
 func (*AttributeChange) Descriptor() ([]byte, []int) {
-	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AttributeChange) GetAttribute() string {
@@ -1432,7 +1510,7 @@ type ConnectorEntry struct {
 
 func (x *ConnectorEntry) Reset() {
 	*x = ConnectorEntry{}
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[11]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1522,7 @@ func (x *ConnectorEntry) String() string {
 func (*ConnectorEntry) ProtoMessage() {}
 
 func (x *ConnectorEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[11]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1535,7 @@ func (x *ConnectorEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorEntry.ProtoReflect.Descriptor instead.
 func (*ConnectorEntry) Descriptor() ([]byte, []int) {
-	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ConnectorEntry) GetSourceId() string {
@@ -1526,7 +1604,7 @@ type IntentBatch struct {
 
 func (x *IntentBatch) Reset() {
 	*x = IntentBatch{}
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[12]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1538,7 +1616,7 @@ func (x *IntentBatch) String() string {
 func (*IntentBatch) ProtoMessage() {}
 
 func (x *IntentBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[12]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1551,7 +1629,7 @@ func (x *IntentBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntentBatch.ProtoReflect.Descriptor instead.
 func (*IntentBatch) Descriptor() ([]byte, []int) {
-	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *IntentBatch) GetConfigurationId() string {
@@ -1602,7 +1680,7 @@ type OutcomeBatch struct {
 
 func (x *OutcomeBatch) Reset() {
 	*x = OutcomeBatch{}
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[13]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1614,7 +1692,7 @@ func (x *OutcomeBatch) String() string {
 func (*OutcomeBatch) ProtoMessage() {}
 
 func (x *OutcomeBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_xtsync_events_v1_events_proto_msgTypes[13]
+	mi := &file_xtsync_events_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1627,7 +1705,7 @@ func (x *OutcomeBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutcomeBatch.ProtoReflect.Descriptor instead.
 func (*OutcomeBatch) Descriptor() ([]byte, []int) {
-	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{13}
+	return file_xtsync_events_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *OutcomeBatch) GetConfigurationId() string {
@@ -1743,7 +1821,12 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\ttimestamp\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x19\n" +
 	"\btrace_id\x18\f \x01(\tR\atraceId\x12\x1d\n" +
 	"\n" +
-	"steps_json\x18\r \x01(\tR\tstepsJson\"\x8d\x02\n" +
+	"steps_json\x18\r \x01(\tR\tstepsJson\"\xc8\x01\n" +
+	"\x14ProvisioningLogBatch\x12)\n" +
+	"\x10configuration_id\x18\x10 \x01(\tR\x0fconfigurationId\x12\x19\n" +
+	"\bcycle_id\x18\x11 \x01(\tR\acycleId\x12@\n" +
+	"\aentries\x18\x12 \x03(\v2&.xtsync.events.v1.ProvisioningLogEntryR\aentries\x12(\n" +
+	"\x10outcome_batch_id\x18\x13 \x01(\tR\x0eoutcomeBatchId\"\x8d\x02\n" +
 	"\x11SourceChangeBatch\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x14\n" +
@@ -1832,7 +1915,7 @@ func file_xtsync_events_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_xtsync_events_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_xtsync_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_xtsync_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_xtsync_events_v1_events_proto_goTypes = []any{
 	(ChangeKind)(0),               // 0: xtsync.events.v1.ChangeKind
 	(WriteAction)(0),              // 1: xtsync.events.v1.WriteAction
@@ -1846,58 +1929,60 @@ var file_xtsync_events_v1_events_proto_goTypes = []any{
 	(*CycleEnd)(nil),              // 9: xtsync.events.v1.CycleEnd
 	(*ModifiedProperty)(nil),      // 10: xtsync.events.v1.ModifiedProperty
 	(*ProvisioningLogEntry)(nil),  // 11: xtsync.events.v1.ProvisioningLogEntry
-	(*SourceChangeBatch)(nil),     // 12: xtsync.events.v1.SourceChangeBatch
-	(*MatchQuery)(nil),            // 13: xtsync.events.v1.MatchQuery
-	(*AttributeChange)(nil),       // 14: xtsync.events.v1.AttributeChange
-	(*ConnectorEntry)(nil),        // 15: xtsync.events.v1.ConnectorEntry
-	(*IntentBatch)(nil),           // 16: xtsync.events.v1.IntentBatch
-	(*OutcomeBatch)(nil),          // 17: xtsync.events.v1.OutcomeBatch
-	nil,                           // 18: xtsync.events.v1.ConnectorEntry.ExportedEntry
-	(*v1.ObjectRef)(nil),          // 19: xtsync.common.v1.ObjectRef
-	(*structpb.Struct)(nil),       // 20: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
-	(*v1.ErrorDetail)(nil),        // 22: xtsync.common.v1.ErrorDetail
+	(*ProvisioningLogBatch)(nil),  // 12: xtsync.events.v1.ProvisioningLogBatch
+	(*SourceChangeBatch)(nil),     // 13: xtsync.events.v1.SourceChangeBatch
+	(*MatchQuery)(nil),            // 14: xtsync.events.v1.MatchQuery
+	(*AttributeChange)(nil),       // 15: xtsync.events.v1.AttributeChange
+	(*ConnectorEntry)(nil),        // 16: xtsync.events.v1.ConnectorEntry
+	(*IntentBatch)(nil),           // 17: xtsync.events.v1.IntentBatch
+	(*OutcomeBatch)(nil),          // 18: xtsync.events.v1.OutcomeBatch
+	nil,                           // 19: xtsync.events.v1.ConnectorEntry.ExportedEntry
+	(*v1.ObjectRef)(nil),          // 20: xtsync.common.v1.ObjectRef
+	(*structpb.Struct)(nil),       // 21: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
+	(*v1.ErrorDetail)(nil),        // 23: xtsync.common.v1.ErrorDetail
 }
 var file_xtsync_events_v1_events_proto_depIdxs = []int32{
-	19, // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
+	20, // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
 	0,  // 1: xtsync.events.v1.SourceChange.kind:type_name -> xtsync.events.v1.ChangeKind
-	20, // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
-	21, // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
-	19, // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
+	21, // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
+	22, // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
+	20, // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
 	1,  // 5: xtsync.events.v1.WriteIntent.action:type_name -> xtsync.events.v1.WriteAction
-	20, // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
-	14, // 7: xtsync.events.v1.WriteIntent.changes:type_name -> xtsync.events.v1.AttributeChange
-	13, // 8: xtsync.events.v1.WriteIntent.match_queries:type_name -> xtsync.events.v1.MatchQuery
-	14, // 9: xtsync.events.v1.WriteIntent.on_match:type_name -> xtsync.events.v1.AttributeChange
-	15, // 10: xtsync.events.v1.WriteIntent.connector_entry:type_name -> xtsync.events.v1.ConnectorEntry
-	19, // 11: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
+	21, // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
+	15, // 7: xtsync.events.v1.WriteIntent.changes:type_name -> xtsync.events.v1.AttributeChange
+	14, // 8: xtsync.events.v1.WriteIntent.match_queries:type_name -> xtsync.events.v1.MatchQuery
+	15, // 9: xtsync.events.v1.WriteIntent.on_match:type_name -> xtsync.events.v1.AttributeChange
+	16, // 10: xtsync.events.v1.WriteIntent.connector_entry:type_name -> xtsync.events.v1.ConnectorEntry
+	20, // 11: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
 	1,  // 12: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
-	22, // 13: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
-	21, // 14: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
-	14, // 15: xtsync.events.v1.WriteOutcome.changes:type_name -> xtsync.events.v1.AttributeChange
+	23, // 13: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
+	22, // 14: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
+	15, // 15: xtsync.events.v1.WriteOutcome.changes:type_name -> xtsync.events.v1.AttributeChange
 	2,  // 16: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
-	19, // 17: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
-	21, // 18: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
-	21, // 19: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
-	21, // 20: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
+	20, // 17: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
+	22, // 18: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
+	22, // 19: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
+	22, // 20: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
 	2,  // 21: xtsync.events.v1.CycleEnd.mode:type_name -> xtsync.events.v1.CycleMode
-	19, // 22: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
+	20, // 22: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
 	1,  // 23: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
 	3,  // 24: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
-	22, // 25: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
+	23, // 25: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
 	10, // 26: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
-	21, // 27: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
-	4,  // 28: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
-	2,  // 29: xtsync.events.v1.SourceChangeBatch.mode:type_name -> xtsync.events.v1.CycleMode
-	21, // 30: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
-	18, // 31: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
-	5,  // 32: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
-	6,  // 33: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	22, // 27: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
+	11, // 28: xtsync.events.v1.ProvisioningLogBatch.entries:type_name -> xtsync.events.v1.ProvisioningLogEntry
+	4,  // 29: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
+	2,  // 30: xtsync.events.v1.SourceChangeBatch.mode:type_name -> xtsync.events.v1.CycleMode
+	22, // 31: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
+	19, // 32: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
+	5,  // 33: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
+	6,  // 34: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_xtsync_events_v1_events_proto_init() }
@@ -1911,7 +1996,7 @@ func file_xtsync_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xtsync_events_v1_events_proto_rawDesc), len(file_xtsync_events_v1_events_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
