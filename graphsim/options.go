@@ -20,6 +20,12 @@ type Options struct {
 	// CAFile, when set with HTTPS, is where Start writes the CA PEM; it is
 	// reported in TenantLines.
 	CAFile string
+	// Hosts are names (or IPs) the server certificate covers besides
+	// localhost and the loopback addresses: how clients elsewhere reach
+	// the simulator (another container: "graphsim"). With an unspecified
+	// listen address (0.0.0.0, ::) the first one is also BaseURL's host,
+	// so the URLs it hands out (OpenID metadata, tenant lines) resolve.
+	Hosts []string
 	// Logger receives request and lifecycle logs; default discards.
 	Logger *slog.Logger
 }

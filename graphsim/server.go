@@ -85,7 +85,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	scheme := "http"
 	if !o.PlainHTTP {
 		host, _, _ := net.SplitHostPort(addr)
-		ca, err := newCertAuthority(s.now(), host)
+		ca, err := newCertAuthority(s.now(), append([]string{host}, o.Hosts...)...)
 		if err != nil {
 			_ = ln.Close()
 			return nil, err
@@ -101,7 +101,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		s.caFile = o.CAFile
 	}
 	s.client = newHTTPClient(s.ca)
-	s.base = scheme + "://" + hostPort(ln.Addr())
+	s.base = scheme + "://" + publicHostPort(ln.Addr(), o.Hosts)
 	s.ln = ln
 	s.hs = &http.Server{
 		Handler:           s,
@@ -128,6 +128,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s.stopWatch = context.AfterFunc(ctx, func() { _ = s.Close() })
 	s.log.Info("graphsim started", "url", s.base, "tenants", len(s.tenants))
 	return s, nil
+}
+
+// publicHostPort is the listener address clients use: the first of hosts
+// when the listener is on an unspecified address (0.0.0.0, ::).
+func publicHostPort(a net.Addr, hosts []string) string {
+	if ta, ok := a.(*net.TCPAddr); ok && len(hosts) > 0 && ta.IP.IsUnspecified() {
+		return net.JoinHostPort(hosts[0], fmt.Sprint(ta.Port))
+	}
+	return hostPort(a)
 }
 
 // hostPort renders a listener address, bracketing IPv6.

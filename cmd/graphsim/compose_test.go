@@ -70,6 +70,7 @@ func TestComposeFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, specs, 2)
 	require.Equal(t, "/etc/graphsim/tenants.json", f.tenantsFile)
+	require.Equal(t, []string{"graphsim", "localhost"}, f.tlsHosts, "the services reach graphsim by its service name")
 }
 
 func keys[V any](m map[string]V) []string {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +34,7 @@ func main() {
 
 type flags struct {
 	addr, tenantsFile, caFile, logLevel string
+	tlsHosts                            []string
 	plainHTTP                           bool
 	tenants, users, groups              int
 	seed                                int64
@@ -48,6 +50,16 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
 	fs.BoolVar(&f.plainHTTP, "plain-http", false, "serve http:// instead of HTTPS (the real SDK needs HTTPS)")
 	fs.StringVar(&f.caFile, "ca-file", "", "where to write the generated CA certificate (default: a file in the temp dir)")
+	fs.Func("tls.hosts", "comma-separated names or IPs the certificate covers besides localhost (e.g. graphsim in compose); "+
+		"with -addr 0.0.0.0 the first is the host of the URLs graphsim hands out", func(v string) error {
+		f.tlsHosts = nil
+		for h := range strings.SplitSeq(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				f.tlsHosts = append(f.tlsHosts, h)
+			}
+		}
+		return nil
+	})
 	fs.StringVar(&f.tenantsFile, "tenants-file", "", "JSON file of tenant specs; overrides -tenants/-users/-groups/-seed")
 	fs.IntVar(&f.tenants, "tenants", 2, "number of tenants to create (contoso.example, fabrikam.example, ...)")
 	fs.IntVar(&f.users, "users", 1000, "users seeded per tenant")
@@ -115,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	start := time.Now()
 	srv, err := graphsim.Start(ctx, graphsim.Options{
-		Addr: f.addr, PlainHTTP: f.plainHTTP, Tenants: specs, CAFile: caFile, Logger: logger,
+		Addr: f.addr, PlainHTTP: f.plainHTTP, Tenants: specs, CAFile: caFile, Hosts: f.tlsHosts, Logger: logger,
 	})
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
