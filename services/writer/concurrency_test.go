@@ -1,6 +1,7 @@
 package writer_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/redisx/redistest"
+	"github.com/xtsync/xtsync/services/internal/graph"
 	"github.com/xtsync/xtsync/services/writer"
 )
 
@@ -84,4 +87,73 @@ func TestRunConcurrencyIsPerProcess(t *testing.T) {
 				"in flight = processes x the per-process limit (not shards x limit = %d)", shards*limit)
 		})
 	}
+}
+
+// TestRunSlowTenantLeavesSlots: one writer process (limit 4, at most 3 per
+// target tenant) consumes intents of two configurations whose targets are
+// a slow tenant (1 s per Graph call) and a fast one. The slow tenant never
+// holds more than its 3 slots, so the fast one always has one: it is
+// mirrored while the slow one is still being written, whose floor (three
+// waves of batches of at least three 1 s calls) is far above the fast one's.
+func TestRunSlowTenantLeavesSlots(t *testing.T) {
+	t.Parallel()
+	const per = 9 // batches per configuration, 2 creates each
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := graphsim.Start(ctx, graphsim.Options{Tenants: []graphsim.TenantSpec{
+		{Seed: 7, Limits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}},
+		{Seed: 8, Limits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1, Latency: time.Second}},
+	}})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, srv.Close())
+	})
+	fast, slow := srv.Tenants()[0], srv.Tenants()[1]
+	require.NotEqual(t, fast.ID(), slow.ID())
+	cfg := writer.DefaultConfig()
+	cfg.WritesPerMinute, cfg.WriteBurst = 1_000_000, 1000
+	cfg.Shards, cfg.Concurrency, cfg.BatchCalls = []int{0, 1}, 4, 1
+	cfg.Drain.InProgress = 2 * time.Second
+	e := &env{t: t, sim: srv, tenant: slow, cfg: cfg}
+	clients := map[string]*graph.Client{"slow": e.newClient()}
+	e.tenant = fast
+	clients["fast"] = e.newClient()
+	e.redis = redistest.Start(t, redistest.Options{})
+	e.rdb = e.redis.Client(t)
+
+	js, topo := startNATS(t)
+	pub, err := natsx.NewPublisher(js, natsx.PublisherOptions{})
+	require.NoError(t, err)
+	before := map[string]int{"slow": slow.UserCount(), "fast": fast.UserCount()}
+	// Slow first: its batches are ahead in every queue.
+	for _, c := range []struct {
+		name   string
+		tenant *graphsim.Tenant
+	}{{"slow", slow}, {"fast", fast}} {
+		for i, b := range creates(e, c.name, 2*per, 2) {
+			b.ConfigurationId, b.TargetTenantId = c.name, c.tenant.ID()
+			for _, in := range b.GetIntents() {
+				in.ConfigurationId = c.name
+			}
+			key := fmt.Sprintf("%s-%d", c.name, i)
+			b.Shard = int32(natsx.ShardOf(key, topo.IntentShards))
+			subj, err := natsx.IntentSubject(c.tenant.ID(), c.name, key, topo.IntentShards)
+			require.NoError(t, err)
+			require.NoError(t, pub.Publish(ctxT(t), subj, b, key))
+		}
+	}
+	require.NoError(t, pub.WaitAll(ctxT(t)))
+
+	stop := runWriter(e.newWriter(func(d *writer.Deps) {
+		p, err := natsx.NewPublisher(js, natsx.PublisherOptions{})
+		require.NoError(t, err)
+		d.JetStream, d.Publisher = js, p
+		d.Targets = writer.StaticTargets{ByID: map[string]graph.Target{"slow": clients["slow"], "fast": clients["fast"]}}
+	}))
+	require.Eventually(t, func() bool { return fast.UserCount() == before["fast"]+2*per }, time.Minute, 20*time.Millisecond)
+	require.Less(t, slow.UserCount(), before["slow"]+2*per, "the slow tenant is still being written")
+	require.Eventually(t, func() bool { return streamMsgs(t, js, natsx.StreamIntents) == 0 }, 2*time.Minute, 50*time.Millisecond)
+	require.NoError(t, stop())
+	require.Equal(t, before["slow"]+2*per, slow.UserCount(), "every slow user once")
+	require.EqualValues(t, 3, slow.Stats().MaxBatchesInFlight, "the slow tenant holds at most its share (3/4 of 4)")
 }
