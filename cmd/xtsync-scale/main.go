@@ -49,7 +49,7 @@ var scenarios = map[string]string{
 	"throttle":    "initial cycle bound by the target's budget: tenant and writers at 2,000 writes/s (120,000/min)",
 	"unthrottled": "initial cycle with no Graph budget: the pipeline's own speed",
 	"delta":       "unthrottled initial cycle, then delta cycles after 100, 1,000 and 10,000 random source changes",
-	"writers":     "horizontal writers (-writers 1,2,4,8), each with one $batch in flight, against 100-200 ms Graph latency",
+	"writers":     "horizontal writers (-writers 1,2,4,8), each process with one $batch in flight, against 100-200 ms Graph latency",
 	"configs":     "three configurations (three target tenants) at once, each at 2,000 writes/s",
 	"storm":       "writers budget 6,000 writes/min against a tenant allowing 1,800 (the 429 storm of cmd/xtsync's e2e)",
 	"custom":      "only the flags",
@@ -181,9 +181,11 @@ func (c *cli) plan(set map[string]bool) ([]Options, error) {
 		preset("writers", func() { writers = "1,2,4,8" })
 		preset("latency", func() { o.Latency = 100 * time.Millisecond })
 		preset("jitter", func() { o.LatencyJitter = 100 * time.Millisecond })
-		// One $batch in flight per writer: a writer is bound by Graph's
-		// latency, so adding writers is what adds throughput.
-		o.Flags = append([]string{"-writer.concurrency=1"}, o.Flags...)
+		// One $batch in flight per writer process (one intent batch at a
+		// time over all its shards, one call at a time per batch): a
+		// writer is bound by Graph's latency, so adding writers is what
+		// adds throughput.
+		o.Flags = append([]string{"-writer.concurrency=1", "-writer.batch-calls=1"}, o.Flags...)
 	case "configs":
 		preset("configs", func() { o.Configs = 3 })
 		preset("tenant-writes-per-minute", func() { o.TenantWritesPerMinute = 120_000 })
