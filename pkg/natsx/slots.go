@@ -58,6 +58,9 @@ func (s *Slots) Waiting() int {
 // Acquire waits for a slot for key, or for ctx to end (ctx.Err()). The
 // returned release must be called once when the work is done.
 func (s *Slots) Acquire(ctx context.Context, key string) (release func(), err error) {
+	if err := ctx.Err(); err != nil { // stopping: start nothing new
+		return nil, err
+	}
 	s.mu.Lock()
 	// Waiters left in the queue do not fit (every release grants all that
 	// do), so taking a free slot here overtakes nobody who could use it.

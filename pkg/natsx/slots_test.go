@@ -129,6 +129,9 @@ func TestSlots(t *testing.T) {
 		hold()
 		granted(t, next)()
 		require.Zero(t, s.InUse())
+		_, err := s.Acquire(cctx, "")
+		require.ErrorIs(t, err, context.Canceled, "a stopped runner starts nothing, even with a slot free")
+		require.Zero(t, s.InUse())
 	})
 }
 
