@@ -2,16 +2,12 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
-	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 )
 
 // MaxBatch is Graph's limit of requests in one $batch.
@@ -47,14 +43,11 @@ type BatchResult struct {
 	Err *Error
 }
 
-var methods = map[string]abs.HttpMethod{
-	http.MethodGet: abs.GET, http.MethodPost: abs.POST, http.MethodPatch: abs.PATCH,
-	http.MethodPut: abs.PUT, http.MethodDelete: abs.DELETE,
-}
-
-// Batch sends up to MaxBatch requests in one $batch through the SDK's batch
-// support. The returned error is about the envelope only (auth, 429 after
-// retries, malformed batch); per-item failures are in each BatchResult.
+// Batch sends up to MaxBatch requests in one $batch through the SDK's
+// request adapter (auth, retry of the envelope, telemetry); the body is
+// written and the answer read with encoding/json (batchjson.go). The
+// returned error is about the envelope only (auth, 429 after retries,
+// malformed batch or answer); per-item failures are in each BatchResult.
 func (c *Client) Batch(ctx context.Context, reqs []BatchRequest) ([]BatchResult, error) {
 	if len(reqs) == 0 {
 		return nil, nil
@@ -62,88 +55,32 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest) ([]BatchResult,
 	if len(reqs) > MaxBatch {
 		return nil, fmt.Errorf("batch: %d requests, at most %d allowed", len(reqs), MaxBatch)
 	}
-	batch := msgraphgocore.NewBatchRequest(c.adapter)
 	ids := make([]string, len(reqs))
 	for i, r := range reqs {
-		info, err := c.batchInfo(r)
-		if err != nil {
-			return nil, fmt.Errorf("batch request %d: %w", i+1, err)
-		}
-		item, err := batch.AddBatchRequestStep(*info)
-		if err != nil {
-			return nil, fmt.Errorf("batch request %d: %w", i+1, err)
-		}
 		ids[i] = r.ID
 		if ids[i] == "" {
 			ids[i] = strconv.Itoa(i + 1)
 		}
-		item.SetId(&ids[i])
-		if len(r.DependsOn) > 0 {
-			item.SetDependsOn(r.DependsOn)
-		}
 	}
-	// Through localBackingStore: the SDK asserts the answer to a
-	// BatchResponse and panics on none (204, a scalar body).
-	resp, err := batch.Send(ctx, localBackingStore{c.adapter})
+	content, err := c.encodeBatch(reqs, ids)
+	if err != nil {
+		return nil, err
+	}
+	info := abs.NewRequestInformation()
+	info.Method = abs.POST
+	info.SetUri(c.batchURL)
+	info.Headers.Add("Content-Type", "application/json")
+	info.Headers.Add("Accept", "application/json")
+	info.Content = content
+	body, err := c.sendRaw(ctx, info)
 	if err != nil {
 		return nil, wrap("send batch", err)
 	}
-	out := make([]BatchResult, len(reqs))
-	for i, id := range ids {
-		out[i] = batchResult(id, resp.GetResponseById(id))
+	out, err := decodeBatch(body, ids, time.Now())
+	if err != nil {
+		return nil, wrap("send batch", err)
 	}
 	return out, nil
-}
-
-// batchInfo turns a BatchRequest into kiota RequestInformation with an
-// absolute URL; the SDK strips the base URL back off when it builds the
-// batch item.
-func (c *Client) batchInfo(r BatchRequest) (*abs.RequestInformation, error) {
-	method, ok := methods[strings.ToUpper(r.Method)]
-	if !ok {
-		return nil, fmt.Errorf("unsupported method %q", r.Method)
-	}
-	raw := strings.TrimSuffix(c.cfg.GraphURL, "/") + "/" + strings.TrimPrefix(r.URL, "/")
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("parse url %q: %w", r.URL, err)
-	}
-	info := abs.NewRequestInformation()
-	info.Method = method
-	info.SetUri(*u)
-	for k, v := range r.Headers {
-		info.Headers.Add(k, v)
-	}
-	if r.Body != nil {
-		body, err := json.Marshal(r.Body)
-		if err != nil {
-			return nil, fmt.Errorf("marshal body: %w", err)
-		}
-		info.Content = body
-		if !info.Headers.ContainsKey("Content-Type") {
-			info.Headers.Add("Content-Type", "application/json")
-		}
-	}
-	return info, nil
-}
-
-func batchResult(id string, item msgraphgocore.BatchItem) BatchResult {
-	res := BatchResult{ID: id}
-	if item == nil {
-		// Graph answered without this id: treat as a transient failure.
-		res.Err = &Error{Code: "batchItemMissing", Message: "no response for batch item " + id}
-		return res
-	}
-	res.Status = int(deref(item.GetStatus()))
-	res.Headers = map[string]string(item.GetHeaders())
-	if body, ok := plain(map[string]any(item.GetBody())).(map[string]any); ok {
-		res.Body = body
-	}
-	res.RetryAfter = parseRetryAfter(headerValue(res.Headers, "Retry-After"), time.Now())
-	if res.Status >= 400 {
-		res.Err = batchItemError(res)
-	}
-	return res
 }
 
 func batchItemError(res BatchResult) *Error {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,10 @@ type Client struct {
 	cred    tokenSource
 	base    http.RoundTripper
 	retries atomic.Int64
+	// batchURL is the $batch endpoint; itemBase the service root that
+	// $batch item URLs are relative to (batchjson.go).
+	batchURL url.URL
+	itemBase string
 }
 
 // New builds a Client. It does not contact the tenant (ctx is kept for
@@ -81,6 +86,17 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	// its path parameters once.
 	adapter.SetBaseUrl(cfg.GraphURL)
 	c.adapter = adapter
+	root := strings.TrimSuffix(cfg.GraphURL, "/")
+	batchURL, err := url.Parse(root + "/$batch")
+	if err != nil {
+		return nil, fmt.Errorf("parse graph url: %w", err)
+	}
+	c.batchURL = *batchURL
+	rootURL, err := url.Parse(root)
+	if err != nil {
+		return nil, fmt.Errorf("parse graph url: %w", err)
+	}
+	c.itemBase = rootURL.String()
 	c.sdk = msgraphsdk.NewGraphServiceClient(localBackingStore{adapter})
 	return c, nil
 }

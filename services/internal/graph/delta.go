@@ -7,7 +7,6 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
 
@@ -50,21 +49,17 @@ func (c *Client) UsersDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage[
 	} else {
 		cfg.QueryParameters = &users.DeltaRequestBuilderGetQueryParameters{Select: r.Select}
 	}
-	resp, err := b.GetAsDeltaGetResponse(ctx, cfg)
+	info, err := b.ToGetRequestInformation(ctx, cfg)
+	if err != nil {
+		return DeltaPage[User]{}, fmt.Errorf("users delta: %w", err)
+	}
+	body, err := c.sendRaw(ctx, info)
 	if err != nil {
 		return DeltaPage[User]{}, wrap("users delta", err)
 	}
-	page := DeltaPage[User]{NextLink: deref(resp.GetOdataNextLink()), DeltaLink: deref(resp.GetOdataDeltaLink())}
-	for _, m := range resp.GetValue() {
-		if rm, ok := removedOf(m.GetAdditionalData()); ok {
-			page.Removed = append(page.Removed, Removed{ID: deref(m.GetId()), Reason: rm})
-			continue
-		}
-		u, err := userFromModel(m)
-		if err != nil {
-			return DeltaPage[User]{}, fmt.Errorf("users delta: %w", err)
-		}
-		page.Objects = append(page.Objects, u)
+	page, err := decodeDelta(body, userOfJSON)
+	if err != nil {
+		return DeltaPage[User]{}, wrap("users delta", err)
 	}
 	return page, nil
 }
@@ -79,23 +74,17 @@ func (c *Client) GroupsDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage
 	} else {
 		cfg.QueryParameters = &groups.DeltaRequestBuilderGetQueryParameters{Select: r.Select}
 	}
-	resp, err := b.GetAsDeltaGetResponse(ctx, cfg)
+	info, err := b.ToGetRequestInformation(ctx, cfg)
+	if err != nil {
+		return DeltaPage[Group]{}, fmt.Errorf("groups delta: %w", err)
+	}
+	body, err := c.sendRaw(ctx, info)
 	if err != nil {
 		return DeltaPage[Group]{}, wrap("groups delta", err)
 	}
-	page := DeltaPage[Group]{NextLink: deref(resp.GetOdataNextLink()), DeltaLink: deref(resp.GetOdataDeltaLink())}
-	for _, m := range resp.GetValue() {
-		if rm, ok := removedOf(m.GetAdditionalData()); ok {
-			page.Removed = append(page.Removed, Removed{ID: deref(m.GetId()), Reason: rm})
-			continue
-		}
-		g, err := groupFromModel(m)
-		if err != nil {
-			return DeltaPage[Group]{}, fmt.Errorf("groups delta: %w", err)
-		}
-		g.Members = memberChanges(m)
-		delete(g.Attributes, "members@delta")
-		page.Objects = append(page.Objects, g)
+	page, err := decodeDelta(body, groupOfJSON)
+	if err != nil {
+		return DeltaPage[Group]{}, wrap("groups delta", err)
 	}
 	return page, nil
 }
@@ -135,41 +124,4 @@ func deltaRound[T any](ctx context.Context, r DeltaRequest,
 		seen[page.NextLink] = true
 		r = DeltaRequest{Link: page.NextLink, PageSize: r.PageSize}
 	}
-}
-
-// removedOf reads the "@removed": {"reason": ...} marker of a delta entry.
-func removedOf(extra map[string]any) (string, bool) {
-	raw, ok := extra["@removed"]
-	if !ok {
-		return "", false
-	}
-	reason := "deleted"
-	if m, ok := plain(raw).(map[string]any); ok {
-		if r, ok := m["reason"].(string); ok && r != "" {
-			reason = r
-		}
-	}
-	return reason, true
-}
-
-// memberChanges reads members@delta, which the SDK leaves in
-// AdditionalData because it is not a property of the group model.
-func memberChanges(m models.Groupable) []MemberChange {
-	raw, ok := m.GetAdditionalData()["members@delta"]
-	if !ok {
-		return nil
-	}
-	list, _ := plain(raw).([]any)
-	out := make([]MemberChange, 0, len(list))
-	for _, e := range list {
-		em, ok := e.(map[string]any)
-		if !ok {
-			continue
-		}
-		id, _ := em["id"].(string)
-		typ, _ := em["@odata.type"].(string)
-		_, removed := em["@removed"]
-		out = append(out, MemberChange{ID: id, Type: typ, Removed: removed})
-	}
-	return out
 }

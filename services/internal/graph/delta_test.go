@@ -164,7 +164,7 @@ func groupRoundMembers(t *testing.T, c *graph.Client, link *string, groupID stri
 	return members
 }
 
-func firstUsers(t *testing.T, c *graph.Client, n int) map[string]graph.User {
+func firstUsers(t testing.TB, c *graph.Client, n int) map[string]graph.User {
 	t.Helper()
 	out := map[string]graph.User{}
 	err := c.ListUsers(context.Background(), graph.Query{Top: n}, func(u graph.User) error {

@@ -29,6 +29,7 @@ type hostile struct {
 	status    atomic.Int32
 	body      atomic.Pointer[[]byte]
 	requests  atomic.Int64
+	sent      atomic.Pointer[[]byte] // the last request body
 	mu        sync.Mutex
 	leaked    []string
 }
@@ -38,8 +39,9 @@ func (h *hostile) RoundTrip(req *http.Request) (*http.Response, error) {
 		return h.base.RoundTrip(req) // OAuth: graphsim's authority
 	}
 	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
+		sent, _ := io.ReadAll(req.Body)
 		_ = req.Body.Close()
+		h.sent.Store(&sent)
 	}
 	h.requests.Add(1)
 	if req.URL.Host != h.graphHost && req.Header.Get("Authorization") != "" {

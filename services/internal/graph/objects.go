@@ -159,47 +159,6 @@ func additionalData(p absser.Parsable) map[string]any {
 	return nil
 }
 
-// plain turns kiota's raw additional-data values (pointers to primitives,
-// nested maps and slices of them) into plain JSON values.
-func plain(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case *string:
-		return derefAny(x)
-	case *bool:
-		return derefAny(x)
-	case *float64:
-		return derefAny(x)
-	case *float32:
-		return derefAny(x)
-	case *int64:
-		return derefAny(x)
-	case *int32:
-		return derefAny(x)
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = plain(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	}
-	return v
-}
-
-func derefAny[T any](p *T) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 // userModel carries an attribute bag in a request body. Everything goes in
 // AdditionalData, which the SDK writes verbatim (nil as null), so PATCH sends
 // exactly the given properties plus the model's "@odata.type". Do not

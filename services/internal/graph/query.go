@@ -9,7 +9,6 @@ import (
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
 // Query narrows a list call. Zero values mean Graph's defaults.
@@ -51,12 +50,10 @@ func (q Query) headers() *abs.RequestHeaders {
 var Stop = errors.New("graph: stop listing")
 
 func init() {
-	// The page iterator and $batch look up their error factories in this
-	// registry; msgraph-sdk-go registers none, so without this a failed
-	// next page is an untyped ApiError without Graph's code and message.
-	mappings := abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
-	_ = msgraphgocore.RegisterError(msgraphgocore.PageIteratorErrorRegistryKey, mappings)
-	_ = msgraphgocore.RegisterError(msgraphgocore.BatchRequestErrorRegistryKey, mappings)
+	// The page iterator looks up its error factory in this registry;
+	// msgraph-sdk-go registers none, so without this a failed next page is
+	// an untyped ApiError without Graph's code and message.
+	_ = msgraphgocore.RegisterError(msgraphgocore.PageIteratorErrorRegistryKey, odataErrorMapping)
 }
 
 // iterate walks every page of first with the SDK's page iterator, calling
