@@ -48,6 +48,22 @@ func batchMsgID(cycleID, typ string, page int64, shard, part int) string {
 
 // publish sends the changes of page; they must be in source order.
 func (p *pagePublisher) publish(ctx context.Context, typ string, page int64, changes []*eventsv1.SourceChange) error {
+	return p.publishShards(ctx, typ, changes, func([]*eventsv1.SourceChange) int64 { return page })
+}
+
+// publishByContent sends the changes of the page read from link,
+// numbering each shard's batch by its content (contentNumber): a rerun
+// that reads again a page the crashed run published but did not commit
+// publishes the same batches under the same message ids, and JetStream
+// drops them.
+func (p *pagePublisher) publishByContent(ctx context.Context, typ, link string, changes []*eventsv1.SourceChange) error {
+	return p.publishShards(ctx, typ, changes, func(shard []*eventsv1.SourceChange) int64 {
+		return contentNumber(typ, link, shard)
+	})
+}
+
+func (p *pagePublisher) publishShards(ctx context.Context, typ string, changes []*eventsv1.SourceChange,
+	number func([]*eventsv1.SourceChange) int64) error {
 	byShard := map[int][]*eventsv1.SourceChange{}
 	for _, c := range changes {
 		k := natsx.ShardOf(c.GetObject().GetObjectId(), p.shards)
@@ -59,6 +75,7 @@ func (p *pagePublisher) publish(ctx context.Context, typ string, page int64, cha
 	}
 	sort.Ints(shards)
 	for _, k := range shards {
+		page := number(byShard[k])
 		for part, chunk := range p.split(byShard[k]) {
 			if err := p.send(ctx, typ, page, k, part, chunk); err != nil {
 				return err

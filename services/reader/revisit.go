@@ -54,11 +54,11 @@ func (c *cycle) revisit(ctx context.Context, users *round) (groups []*eventsv1.S
 	if len(changes) == 0 {
 		return groups, nil
 	}
-	// Page number: from the users round's revision, unique to this run,
-	// and negative: users pages are numbered with revisions, and an object
-	// in both would get the same intent id (the log service would count one
-	// outcome and never complete the cycle).
-	if err := c.pp.publish(ctx, "revisit", -1-int64(users.wm.Rev), changes); err != nil {
+	// Numbered by content, like pages: a rerun after a crash between this
+	// publish and the cycle's end finds the ids still in the set (the
+	// transformer clears them as it decides) and republishes unchanged
+	// batches under the same ids, which JetStream drops.
+	if err := c.pp.publishByContent(ctx, "revisit", "", changes); err != nil {
 		return nil, err
 	}
 	c.countObjects(ctx, "revisit", changes)

@@ -198,7 +198,7 @@ func (c *cycle) page(ctx context.Context, r *round, req graph.DeltaRequest, fetc
 	c.f.observed = timestamppb.Now() // what the page says was true then
 	res, err := fetch(ctx, req, r.full)
 	if err == nil {
-		err = c.pp.publish(ctx, string(r.typ), num, res.changes)
+		err = c.pp.publishByContent(ctx, string(r.typ), req.Link, res.changes)
 	}
 	if err == nil {
 		err = c.pp.waitAll(ctx)
