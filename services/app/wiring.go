@@ -21,6 +21,7 @@ import (
 	"github.com/xtsync/xtsync/pkg/grpcx"
 	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/pkg/redisx/redisproc"
 	"github.com/xtsync/xtsync/services/scheduler"
 )
 
@@ -181,7 +182,7 @@ func (a *App) initNATS(ctx context.Context) (Service, error) {
 
 func (a *App) initRedis(ctx context.Context) (Service, error) {
 	cfg := a.cfg.Redis
-	var proc *RedisProcess
+	var proc *redisproc.Process
 	if a.cfg.embeddedRedis() {
 		var err error
 		proc, err = StartRedis(ctx, a.cfg.RedisServer, filepath.Join(a.cfg.DataDir, "redis"))
