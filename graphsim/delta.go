@@ -135,11 +135,24 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 	if e != nil {
 		return errResponse(e)
 	}
-	sel, names, e := parseSelect(ds.tok.Sel, userSchema)
+	propSel, withManager := splitNavSelect(ds.tok.Sel, "manager")
+	sel, names, e := parseSelect(propSel, userSchema)
 	if e != nil {
 		return errResponse(e)
 	}
+	if withManager {
+		names = append(names, "manager")
+	}
 	st := t.st
+	render := func(u *User, initial bool) func([]byte) []byte {
+		return func(b []byte) []byte {
+			b = userSchema.appendObject(b, u, sel, nil)
+			if !withManager {
+				return b
+			}
+			return st.appendManagerDelta(b, u, initial, ds.tok.From)
+		}
+	}
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, rc.context("users"+selectSuffix(names)))
@@ -163,7 +176,7 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 				more = true
 				return false
 			}
-			appendItem(func(b []byte) []byte { return userSchema.appendObject(b, u, sel, nil) })
+			appendItem(render(u, true))
 			last = ord
 			return true
 		})
@@ -174,13 +187,12 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 		}
 	default:
 		next = st.scanChanges(ds.tok, kindUser, ds.size, func(id string) {
-			appendItem(func(b []byte) []byte {
-				if u := st.users[id]; u != nil {
-					return userSchema.appendObject(b, u, sel, nil)
-				}
-				_, soft := st.deletedUsers[id]
-				return appendRemoved(b, id, !soft)
-			})
+			if u := st.users[id]; u != nil {
+				appendItem(render(u, false))
+				return
+			}
+			_, soft := st.deletedUsers[id]
+			appendItem(func(b []byte) []byte { return appendRemoved(b, id, !soft) })
 		})
 	}
 	var done pageToken
@@ -200,14 +212,19 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 
 // splitMembersSelect removes "members" from a groups $select and reports
 // whether it was there (members@delta is requested that way).
-func splitMembersSelect(sel string) (string, bool) {
+func splitMembersSelect(sel string) (string, bool) { return splitNavSelect(sel, "members") }
+
+// splitNavSelect removes the navigation property nav from a delta $select
+// and reports whether it was there: Graph tracks members and manager as
+// nav@delta when they are selected.
+func splitNavSelect(sel, nav string) (string, bool) {
 	if sel == "" {
 		return "", false
 	}
 	var keep []string
 	found := false
 	for _, p := range strings.Split(sel, ",") {
-		if strings.EqualFold(strings.TrimSpace(p), "members") {
+		if strings.EqualFold(strings.TrimSpace(p), nav) {
 			found = true
 			continue
 		}
@@ -346,4 +363,38 @@ func (st *store) appendMembersDelta(b []byte, g *Group, initial bool, from uint6
 		item(m, ev.kind, ev.removed)
 	}
 	return append(b, ']')
+}
+
+// appendManagerDelta adds "manager@delta" to the user object rendered at
+// the end of b, as Graph does when manager is selected: on a full read for
+// every user with a manager; on a change round only for users whose
+// manager changed since seq from, with the current manager, or the former
+// one marked "@removed" (reason "changed" while that user still exists,
+// "deleted" when it is gone, per Graph's change-tracking rules for links).
+func (st *store) appendManagerDelta(b []byte, u *User, initial bool, from uint64) []byte {
+	id, removed := u.ManagerID, false
+	if !initial {
+		mc, ok := st.managers[u.ID]
+		if !ok || mc.seq <= from {
+			return b
+		}
+		if id == "" {
+			id, removed = mc.former, true
+		}
+	}
+	if id == "" {
+		return b
+	}
+	b = append(b[:len(b)-1], `,"manager@delta":[{"@odata.type":"#`...)
+	b = append(b, typeUser...)
+	b = append(b, `","id":`...)
+	b = appendString(b, id)
+	if removed {
+		if st.users[id] != nil {
+			b = append(b, `,"@removed":{"reason":"changed"}`...)
+		} else {
+			b = append(b, `,"@removed":{"reason":"deleted"}`...)
+		}
+	}
+	return append(b, "}]}"...)
 }

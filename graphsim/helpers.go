@@ -126,6 +126,7 @@ func (t *Tenant) AddUser(u User) (User, error) {
 	nu.ord, nu.DeletedDateTime = 0, nil
 	t.st.listUser(&nu)
 	t.st.record(kindUser, nu.ID)
+	t.st.noteManager(&nu, "")
 	return nu.clone(), nil
 }
 
@@ -141,9 +142,11 @@ func (t *Tenant) UpdateUser(id string, fn func(*User)) error {
 	c := u.clone()
 	fn(&c)
 	c.ID, c.ord, c.PasswordProfile = u.ID, u.ord, u.PasswordProfile
+	former := u.ManagerID
 	*u = c
 	t.st.indexUser(u)
 	t.st.record(kindUser, id)
+	t.st.noteManager(u, former)
 	return nil
 }
 

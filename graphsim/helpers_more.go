@@ -28,3 +28,23 @@ func (t *Tenant) RestoreUser(id string) error {
 	}
 	return nil
 }
+
+// SetManager sets the manager of a live user, as PUT manager/$ref would;
+// managerID "" removes it (DELETE manager/$ref). The user counts as
+// changed for delta and its manager@delta reports the change.
+func (t *Tenant) SetManager(userID, managerID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.st.users[userID]
+	if u == nil {
+		return fmt.Errorf("set manager of %s: %w", userID, ErrNotFound)
+	}
+	if managerID != "" && t.st.users[managerID] == nil {
+		return fmt.Errorf("set manager of %s: manager %s: %w", userID, managerID, ErrNotFound)
+	}
+	former := u.ManagerID
+	u.ManagerID = managerID
+	t.st.record(kindUser, userID)
+	t.st.noteManager(u, former)
+	return nil
+}

@@ -32,6 +32,12 @@ type memberEvent struct {
 	removed bool
 }
 
+// managerChange is the latest manager change of a user, for manager@delta.
+type managerChange struct {
+	seq    uint64
+	former string // the manager before that change ("" for none)
+}
+
 // store is a tenant's directory. Every method expects the tenant's mu held
 // (read lock for queries, write lock for mutations).
 type store struct {
@@ -51,6 +57,7 @@ type store struct {
 	log          []change
 	lastSeq      map[string]uint64 // object id -> seq of its latest change
 	memberEvents map[string][]memberEvent
+	managers     map[string]managerChange // user id -> latest manager change
 	purged       map[string]objKind
 
 	policy *policyStore
@@ -70,6 +77,7 @@ func newStore() *store {
 		formerGroups:  map[string][]string{},
 		lastSeq:       map[string]uint64{},
 		memberEvents:  map[string][]memberEvent{},
+		managers:      map[string]managerChange{},
 		purged:        map[string]objKind{},
 		policy:        newPolicyStore(),
 	}
@@ -112,6 +120,14 @@ func (st *store) record(kind objKind, id string) {
 func (st *store) recordMember(gid, member string, kind objKind, removed bool) {
 	st.record(kindGroup, gid)
 	st.memberEvents[gid] = append(st.memberEvents[gid], memberEvent{seq: st.head(), member: member, kind: kind, removed: removed})
+}
+
+// noteManager remembers that u's manager changed from former at the
+// latest log entry (record first), so manager@delta reports it.
+func (st *store) noteManager(u *User, former string) {
+	if u.ManagerID != former {
+		st.managers[u.ID] = managerChange{seq: st.head(), former: former}
+	}
 }
 
 func lower(s string) string { return strings.ToLower(s) }

@@ -225,6 +225,7 @@ func (t *Tenant) createUser(rc *reqCtx) *response {
 	}
 	t.st.listUser(u)
 	t.st.record(kindUser, u.ID)
+	t.st.noteManager(u, "")
 	resp := renderEntity(rc, userSchema, u, "users", "")
 	resp.status = http.StatusCreated
 	return resp
@@ -271,10 +272,12 @@ func (t *Tenant) patchUser(rc *reqCtx, key string) *response {
 	if e := t.bindManager(&c, o); e != nil {
 		return errResponse(e)
 	}
+	former := u.ManagerID
 	t.st.unindexUser(u)
 	*u = c
 	t.st.indexUser(u)
 	t.st.record(kindUser, u.ID)
+	t.st.noteManager(u, former)
 	return noContent()
 }
 
@@ -337,8 +340,10 @@ func (t *Tenant) routeManager(rc *reqCtx, key string, rest []string) *response {
 		if t.st.users[id] == nil {
 			return errResponse(errNotFound(id))
 		}
+		former := u.ManagerID
 		u.ManagerID = id
 		t.st.record(kindUser, u.ID)
+		t.st.noteManager(u, former)
 		return noContent()
 	case http.MethodDelete:
 		t.mu.Lock()
@@ -350,8 +355,10 @@ func (t *Tenant) routeManager(rc *reqCtx, key string, rest []string) *response {
 		if u.ManagerID == "" {
 			return errResponse(errNotFound("manager"))
 		}
+		former := u.ManagerID
 		u.ManagerID = ""
 		t.st.record(kindUser, u.ID)
+		t.st.noteManager(u, former)
 		return noContent()
 	}
 	return errResponse(errMethod(rc.method))
