@@ -40,7 +40,8 @@ func (r DeltaRequest) headers() *abs.RequestHeaders {
 }
 
 // UsersDeltaPage reads one page of /users/delta. An expired link fails with
-// an error matching ErrDeltaExpired.
+// an error matching ErrDeltaExpired. Select "manager" to get each user's
+// manager changes in User.Manager (manager@delta).
 func (c *Client) UsersDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage[User], error) {
 	b := c.sdk.Users().Delta()
 	cfg := &users.DeltaRequestBuilderGetRequestConfiguration{Headers: r.headers()}

@@ -99,6 +99,14 @@ func userOfJSON(m map[string]any) (User, error) {
 	if err := errors.Join(errs[:]...); err != nil {
 		return User{}, err
 	}
+	if raw, ok := m["manager@delta"]; ok {
+		mgr, err := managerOf(raw)
+		if err != nil {
+			return User{}, err
+		}
+		u.Manager = &mgr
+		delete(m, "manager@delta")
+	}
 	dropAnnotations(m)
 	u.Attributes = Attributes(m)
 	return u, nil
@@ -143,4 +151,37 @@ func memberChangesOf(raw any) []MemberChange {
 		out = append(out, MemberChange{ID: id, Type: typ, Removed: removed})
 	}
 	return out
+}
+
+// managerOf reads manager@delta: [{"@odata.type","id"}] names the current
+// manager; an entry with "@removed" (reason "changed": the link went,
+// "deleted": the manager did) says the user has none now, as do null and
+// an empty list. With several entries the last live one wins.
+func managerOf(raw any) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return "", errors.New("manager@delta: not a list")
+	}
+	mgr := ""
+	for _, e := range list {
+		em, ok := e.(map[string]any)
+		if !ok {
+			return "", errors.New("manager@delta: entry is not an object")
+		}
+		id, ok := em["id"].(string)
+		if !ok || id == "" {
+			return "", errors.New("manager@delta: entry without id")
+		}
+		if em["@removed"] != nil {
+			if mgr == id {
+				mgr = ""
+			}
+			continue
+		}
+		mgr = id
+	}
+	return mgr, nil
 }

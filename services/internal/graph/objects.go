@@ -29,7 +29,12 @@ type User struct {
 	ExternalUserState string // "PendingAcceptance", "Accepted", ...
 	AccountEnabled    *bool
 	DeletedDateTime   *time.Time
-	Attributes        Attributes
+	// Manager is the manager's object id when Graph reported it: from
+	// manager@delta in a delta page, from $expand=manager on a read. nil
+	// means not reported (unchanged, in a delta); "" means no manager
+	// (removed). It is not in Attributes.
+	Manager    *string
+	Attributes Attributes
 }
 
 // Group is a group as returned by Graph.

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
@@ -41,13 +42,46 @@ func (c *Client) FindUsers(ctx context.Context, q Query) ([]User, error) {
 
 // GetUser reads one user by id or userPrincipalName.
 func (c *Client) GetUser(ctx context.Context, id string, selectProps ...string) (User, error) {
-	m, err := c.sdk.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: selectProps},
-	})
+	// manager is a navigation property: a read expands it (the delta
+	// selects it instead), and User.Manager says "" when there is none.
+	selectProps, withManager := withoutProp(selectProps, "manager")
+	q := &users.UserItemRequestBuilderGetQueryParameters{Select: selectProps}
+	if withManager {
+		q.Expand = []string{"manager($select=id)"}
+	}
+	m, err := c.sdk.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{QueryParameters: q})
 	if err != nil {
 		return User{}, wrap("get user "+id, err)
 	}
-	return userFromModel(m, selectProps...)
+	u, err := userFromModel(m, selectProps...)
+	if err != nil || !withManager {
+		return u, err
+	}
+	mgr := ""
+	if mm := m.GetManager(); mm != nil {
+		mgr = deref(mm.GetId())
+	}
+	u.Manager = &mgr
+	delete(u.Attributes, "manager")
+	return u, nil
+}
+
+// withoutProp removes prop from a $select list and reports whether it was
+// there.
+func withoutProp(props []string, prop string) ([]string, bool) {
+	out := make([]string, 0, len(props))
+	found := false
+	for _, p := range props {
+		if strings.EqualFold(p, prop) {
+			found = true
+			continue
+		}
+		out = append(out, p)
+	}
+	if !found {
+		return props, false
+	}
+	return out, true
 }
 
 // CreateUser creates a user from Graph-named attributes (for members; B2B
