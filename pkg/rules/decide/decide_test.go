@@ -219,6 +219,16 @@ func TestManagerReference(t *testing.T) {
 	require.Equal(t, decide.Update, d.Action)
 	require.Equal(t, []string{"manager"}, changed(d))
 	require.Equal(t, "t-boss", d.Changes[0].New)
+
+	// A manager removed in the source (reported as null) is cleared in the
+	// target; one not reported (absent) is left alone.
+	entry = d.Entry
+	d = decide.Decide(cfg, decide.Input{Source: user("u1", "manager", nil), Entry: entry, Now: now})
+	require.Equal(t, decide.Update, d.Action)
+	require.Equal(t, []string{"manager"}, changed(d))
+	require.Nil(t, d.Changes[0].New)
+	d = decide.Decide(cfg, decide.Input{Source: user("u1"), Entry: entry, Now: now})
+	require.NotContains(t, changed(d), "manager")
 }
 
 func group(id string, kv ...any) decide.Source {

@@ -71,6 +71,7 @@ func (m *Mapping) eval(attrs rules.Attrs, mode Mode, env *Env) (Result, *rules.E
 		return Result{Skip: SkipCreationOnly}, nil
 	}
 	var raw any
+	var present bool // a Direct source attribute the object carries, even null
 	var r Result
 	switch m.Spec.Type {
 	case Constant:
@@ -81,7 +82,7 @@ func (m *Mapping) eval(attrs rules.Attrs, mode Mode, env *Env) (Result, *rules.E
 		}
 		return Result{Skip: SkipNull}, nil
 	case Direct:
-		raw, _ = attrs.Get(m.source)
+		raw, present = attrs.Get(m.source)
 		r.Source = raw
 	case Expression:
 		v, err := m.prog.Eval(attrs, env)
@@ -99,6 +100,12 @@ func (m *Mapping) eval(attrs rules.Attrs, mode Mode, env *Env) (Result, *rules.E
 			// A reference set that is present but empty (a group whose last
 			// member left) is a value, not null: the target must follow.
 			r.Flow, r.Value, r.Hash = true, []Ref{}, Hash([]Ref{})
+			return r, nil
+		}
+		if present && raw == nil && mode != Create && m.Attr.Type == schema.Reference && !m.Attr.Multi {
+			// A reference the source reported as null (a manager removed)
+			// clears the target's; an absent one (not reported) is left.
+			r.Flow, r.Hash = true, Hash(nil)
 			return r, nil
 		}
 		switch {
