@@ -82,9 +82,10 @@ func DefaultUserSelect() []string { return graphProps(schema.SourceUser) }
 // reader asks for them itself).
 func DefaultGroupSelect() []string { return graphProps(schema.SourceGroup) }
 
-// notSelectable are schema attributes that are navigation properties, not
-// $select-able on delta: manager needs $expand, members is members@delta.
-var notSelectable = map[string]bool{"manager": true, "members": true}
+// notSelectable are schema attributes that are navigation properties the
+// reader asks for itself: members (members@delta). manager is selected: the
+// users delta reports it as manager@delta and a read by id expands it.
+var notSelectable = map[string]bool{"members": true}
 
 func graphProps(o *schema.Object) []string {
 	seen := map[string]bool{"id": true}

@@ -44,6 +44,6 @@ func TestDefaultSelectCoversTheSourceSchema(t *testing.T) {
 		"employeeOrgData", "onPremisesExtensionAttributes", "proxyAddresses", "businessPhones"} {
 		require.Contains(t, sel, p)
 	}
-	require.NotContains(t, sel, "manager", "navigation property, not selectable on delta")
+	require.Contains(t, sel, "manager", "tracked by the delta as manager@delta")
 	require.NotContains(t, reader.DefaultGroupSelect(), "members", "added by the reader as members@delta")
 }
