@@ -3,6 +3,7 @@ package natsx
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -131,7 +132,13 @@ func (r *runner) settle(ctx, hctx context.Context, msg *Msg, herr error) string 
 		return resultRetry
 	}
 	r.m.naked.Add(ctx, 1, r.attrs())
-	r.o.Logger.Debug("natsx: handler failed, redelivering", "stream", r.stream, "consumer", r.consumer,
+	// A first failure is routine (a restarting dependency); a message that
+	// keeps failing stalls its cycle and must be visible without debug logs.
+	level := slog.LevelDebug
+	if msg.NumDelivered() >= 3 {
+		level = slog.LevelWarn
+	}
+	r.o.Logger.Log(ctx, level, "natsx: handler failed, redelivering", "stream", r.stream, "consumer", r.consumer,
 		"seq", msg.StreamSeq(), "delivered", msg.NumDelivered(), "delay", delay, "err", herr)
 	return resultRetry
 }
