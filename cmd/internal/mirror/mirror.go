@@ -292,3 +292,42 @@ func (sc Scope) Counts(source *graphsim.Tenant) (users, groups int) {
 	}
 	return users, groups
 }
+
+// Managers lists every in-scope source user whose B2B user's manager is
+// not the B2B user of its source manager (or is set when the source has
+// none). A source manager out of scope cannot be resolved and is not
+// checked. Separate from Diff: a manager provisioned after its report is
+// set a cycle later, so only the tests about managers ask for it.
+func (m *Mirror) Managers(source, target *graphsim.Tenant) []string {
+	userIn, _ := m.Scope.InScope(source)
+	byMail := map[string]string{}
+	for _, id := range target.UserIDs() {
+		if u, ok := target.User(id); ok && IsB2B(u) {
+			byMail[strings.ToLower(u.Mail)] = u.ID
+		}
+	}
+	tgtOf := map[string]string{}
+	var srcs []graphsim.User
+	for _, id := range source.UserIDs() {
+		if u, ok := source.User(id); ok && userIn(u) {
+			if t, ok := byMail[Invited(u)]; ok {
+				tgtOf[u.ID] = t
+				srcs = append(srcs, u)
+			}
+		}
+	}
+	var problems []string
+	for _, src := range srcs {
+		want, ok := tgtOf[src.ManagerID]
+		if src.ManagerID != "" && !ok {
+			continue // manager out of scope: never resolvable
+		}
+		tgt, _ := target.User(tgtOf[src.ID])
+		if tgt.ManagerID != want {
+			problems = append(problems, fmt.Sprintf("user %s: target manager is %q, want %q (source manager %q)",
+				src.UserPrincipalName, tgt.ManagerID, want, src.ManagerID))
+		}
+	}
+	sort.Strings(problems)
+	return problems
+}

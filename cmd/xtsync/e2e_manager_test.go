@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/xtsync/xtsync/cmd/internal/mirror"
+	"github.com/xtsync/xtsync/graphsim"
+)
+
+// TestE2EManagers: the target's manager of every synced user is the B2B
+// user of its source manager. A manager listed (so provisioned) after its
+// report in the initial cycle is not provisioned when the report is
+// decided: the reference waits (referenceResolution warning, revisit set)
+// and a later cycle sets it. A delta that changes one manager and removes
+// another is followed.
+func TestE2EManagers(t *testing.T) {
+	c := newCluster(t, clusterSpec{Users: 40, TargetUsers: 3,
+		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
+	userIn, _ := sc.InScope(c.source)
+	var in []string
+	for _, id := range c.source.UserIDs() {
+		if u, ok := c.source.User(id); ok && userIn(u) {
+			in = append(in, id)
+		}
+	}
+	require.GreaterOrEqual(t, len(in), 8)
+	// The managers this test reasons about, and no others.
+	for _, id := range c.source.UserIDs() {
+		require.NoError(t, c.source.SetManager(id, ""))
+	}
+	last := in[len(in)-1] // listed, read and provisioned after its reports
+	for report, mgr := range map[string]string{in[1]: in[0], in[2]: in[0], in[3]: last, in[4]: in[3], in[5]: last} {
+		require.NoError(t, c.source.SetManager(report, mgr))
+	}
+	targetOf := func(src string) graphsim.User {
+		t.Helper()
+		u, _ := c.source.User(src)
+		for _, id := range c.target.UserIDs() {
+			if tu, ok := c.target.User(id); ok && mirror.IsB2B(tu) && strings.EqualFold(tu.Mail, mirror.Invited(u)) {
+				return tu
+			}
+		}
+		t.Fatalf("no B2B user for %s", u.UserPrincipalName)
+		return graphsim.User{}
+	}
+
+	c.startFive()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfgID := c.createConfig(ctx, sc.Rules())
+	c.runCycle(ctx, cfgID)
+	c.requireMirrored(m)
+	require.Empty(t, targetOf(in[3]).ManagerID,
+		"the report was decided before its manager (read after it) was provisioned")
+	pending := m.Managers(c.source, c.target)
+	require.NotEmpty(t, pending)
+	t.Logf("after the initial cycle %d manager(s) wait for their manager", len(pending))
+
+	// The next cycle revisits the waiting reports and resolves them.
+	for i := 0; i < 3 && len(m.Managers(c.source, c.target)) > 0; i++ {
+		c.runCycle(ctx, cfgID)
+	}
+	p := m.Managers(c.source, c.target)
+	require.Empty(t, p, "managers differ:\n%s", mirror.FirstN(p, 10))
+	require.Equal(t, targetOf(last).ID, targetOf(in[3]).ManagerID)
+	require.Equal(t, targetOf(in[3]).ID, targetOf(in[4]).ManagerID)
+
+	// A delta: one manager changed, one removed.
+	require.NoError(t, c.source.SetManager(in[1], in[5]))
+	require.NoError(t, c.source.SetManager(in[2], ""))
+	c.runCycle(ctx, cfgID)
+	p = m.Managers(c.source, c.target)
+	require.Empty(t, p, "managers differ after the delta:\n%s", mirror.FirstN(p, 10))
+	require.Equal(t, targetOf(in[5]).ID, targetOf(in[1]).ManagerID)
+	require.Empty(t, targetOf(in[2]).ManagerID, "a manager removed in the source is removed in the target")
+	c.requireMirrored(m)
+}
