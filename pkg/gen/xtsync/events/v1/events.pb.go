@@ -275,8 +275,12 @@ type SourceChange struct {
 	// Source attributes by Graph property name (values as Graph JSON).
 	Attributes *structpb.Struct `protobuf:"bytes,5,opt,name=attributes,proto3" json:"attributes,omitempty"`
 	// Direct user members of a group (object ids), for group objects.
-	MemberIds     []string               `protobuf:"bytes,6,rep,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"`
-	ObservedAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=observed_at,json=observedAt,proto3" json:"observed_at,omitempty"`
+	MemberIds  []string               `protobuf:"bytes,6,rep,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"`
+	ObservedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=observed_at,json=observedAt,proto3" json:"observed_at,omitempty"`
+	// A group with more members than fit one message (redisx.InlineMembers)
+	// carries them by reference instead of member_ids: the id of an
+	// immutable, content-addressed set in Redis (redisx.MemberSets).
+	MemberSet     string `protobuf:"bytes,8,opt,name=member_set,json=memberSet,proto3" json:"member_set,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -360,6 +364,13 @@ func (x *SourceChange) GetObservedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *SourceChange) GetMemberSet() string {
+	if x != nil {
+		return x.MemberSet
+	}
+	return ""
+}
+
 // WriteIntent is one write the target tenant should receive. Published by
 // the transformer, consumed by writers.
 type WriteIntent struct {
@@ -397,9 +408,14 @@ type WriteIntent struct {
 	Code string `protobuf:"bytes,17,opt,name=code,proto3" json:"code,omitempty"`
 	// The provisioning log steps so far (import, scoping, matching, processing)
 	// as JSON, completed by the writer's export step.
-	LogJson       string `protobuf:"bytes,18,opt,name=log_json,json=logJson,proto3" json:"log_json,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LogJson string `protobuf:"bytes,18,opt,name=log_json,json=logJson,proto3" json:"log_json,omitempty"`
+	// Set instead of desired_member_ids / pending_source_member_ids when
+	// those exceed redisx.InlineMembers: ids of content-addressed sets in
+	// Redis (redisx.MemberSets) holding the same lists.
+	DesiredMemberSet       string `protobuf:"bytes,19,opt,name=desired_member_set,json=desiredMemberSet,proto3" json:"desired_member_set,omitempty"`
+	PendingSourceMemberSet string `protobuf:"bytes,20,opt,name=pending_source_member_set,json=pendingSourceMemberSet,proto3" json:"pending_source_member_set,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *WriteIntent) Reset() {
@@ -554,6 +570,20 @@ func (x *WriteIntent) GetCode() string {
 func (x *WriteIntent) GetLogJson() string {
 	if x != nil {
 		return x.LogJson
+	}
+	return ""
+}
+
+func (x *WriteIntent) GetDesiredMemberSet() string {
+	if x != nil {
+		return x.DesiredMemberSet
+	}
+	return ""
+}
+
+func (x *WriteIntent) GetPendingSourceMemberSet() string {
+	if x != nil {
+		return x.PendingSourceMemberSet
 	}
 	return ""
 }
@@ -1733,7 +1763,7 @@ var File_xtsync_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1dxtsync/events/v1/events.proto\x12\x10xtsync.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dxtsync/common/v1/common.proto\"\xd0\x02\n" +
+	"\x1dxtsync/events/v1/events.proto\x12\x10xtsync.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dxtsync/common/v1/common.proto\"\xef\x02\n" +
 	"\fSourceChange\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x123\n" +
@@ -1745,7 +1775,9 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"member_ids\x18\x06 \x03(\tR\tmemberIds\x12;\n" +
 	"\vobserved_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"observedAt\"\xd6\x06\n" +
+	"observedAt\x12\x1d\n" +
+	"\n" +
+	"member_set\x18\b \x01(\tR\tmemberSet\"\xbf\a\n" +
 	"\vWriteIntent\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x123\n" +
@@ -1767,7 +1799,9 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x0fconnector_entry\x18\x0f \x01(\v2 .xtsync.events.v1.ConnectorEntryR\x0econnectorEntry\x12\"\n" +
 	"\fdeprovisions\x18\x10 \x01(\bR\fdeprovisions\x12\x12\n" +
 	"\x04code\x18\x11 \x01(\tR\x04code\x12\x19\n" +
-	"\blog_json\x18\x12 \x01(\tR\alogJson\"\x87\x04\n" +
+	"\blog_json\x18\x12 \x01(\tR\alogJson\x12,\n" +
+	"\x12desired_member_set\x18\x13 \x01(\tR\x10desiredMemberSet\x129\n" +
+	"\x19pending_source_member_set\x18\x14 \x01(\tR\x16pendingSourceMemberSet\"\x87\x04\n" +
 	"\fWriteOutcome\x12\x1b\n" +
 	"\tintent_id\x18\x01 \x01(\tR\bintentId\x12)\n" +
 	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
