@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -189,65 +190,91 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// batchAnswer is a $batch response body.
-type batchAnswer struct {
-	Responses []batchItemAnswer `json:"responses"`
-}
-
-type batchItemAnswer struct {
-	ID      string            `json:"id"`
-	Status  int               `json:"status"`
-	Headers map[string]string `json:"headers"`
-	// Body is decoded in the same pass as the envelope; only an object is
-	// kept (a non-JSON answer's body is a base64 string).
-	Body any `json:"body"`
-}
-
 // decodeBatch reads a $batch answer into one result per id, in the order
 // of ids. An id Graph did not answer gets a batchItemMissing error, an
 // item with a status outside 100-599 batchItemMalformed (both status 0,
 // transient); an answer that is not a batch answer, or answers an id
-// twice, is an error.
+// twice, is an error. Names are matched exactly (into maps: encoding/json
+// matches struct fields case-insensitively).
 func decodeBatch(body []byte, ids []string, now time.Time) ([]BatchResult, error) {
 	if !jsonObject(body) {
 		return nil, fmt.Errorf("decode batch answer: %w", errNotObject)
 	}
-	var ans batchAnswer
-	if err := json.Unmarshal(body, &ans); err != nil {
+	var raw map[string]any
+	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, fmt.Errorf("decode batch answer: %w", err)
 	}
-	index := make(map[string]int, len(ans.Responses))
-	for i, r := range ans.Responses {
-		if _, dup := index[r.ID]; dup {
-			return nil, fmt.Errorf("decode batch answer: item %q answered twice", r.ID)
+	list, ok := raw["responses"].([]any)
+	if !ok && raw["responses"] != nil {
+		return nil, fmt.Errorf("decode batch answer: %w", propTypeError("responses", "an array", raw["responses"]))
+	}
+	items := make(map[string]BatchResult, len(list))
+	for i, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("decode batch answer: item %d: %w", i, errNotObject)
 		}
-		index[r.ID] = i
+		res, err := batchResultOf(m, now)
+		if err != nil {
+			return nil, fmt.Errorf("decode batch answer: item %d: %w", i, err)
+		}
+		if _, dup := items[res.ID]; dup {
+			return nil, fmt.Errorf("decode batch answer: item %q answered twice", res.ID)
+		}
+		items[res.ID] = res
 	}
 	out := make([]BatchResult, len(ids))
 	for i, id := range ids {
-		j, ok := index[id]
+		res, ok := items[id]
 		if !ok {
 			// Graph answered without this id: a transient failure.
-			out[i] = BatchResult{ID: id, Err: &Error{Code: "batchItemMissing", Message: "no response for batch item " + id}}
-			continue
+			res = BatchResult{ID: id, Err: &Error{Code: "batchItemMissing", Message: "no response for batch item " + id}}
 		}
-		out[i] = batchResultOf(id, ans.Responses[j], now)
+		out[i] = res
 	}
 	return out, nil
 }
 
-func batchResultOf(id string, a batchItemAnswer, now time.Time) BatchResult {
-	res := BatchResult{ID: id, Status: a.Status, Headers: a.Headers}
-	if m, ok := a.Body.(map[string]any); ok {
-		res.Body = m
+// batchResultOf reads {"id","status","headers","body"}. Only an object
+// body is kept (a non-JSON answer's body is a base64 string).
+func batchResultOf(m map[string]any, now time.Time) (BatchResult, error) {
+	var res BatchResult
+	var err error
+	if res.ID, err = stringProp(m, "id"); err != nil {
+		return res, err
 	}
+	switch v := m["status"].(type) {
+	case nil:
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) > 1e9 {
+			return res, fmt.Errorf("property status: want an integer, got %v", v)
+		}
+		res.Status = int(v)
+	default:
+		return res, propTypeError("status", "a number", v)
+	}
+	switch h := m["headers"].(type) {
+	case nil:
+	case map[string]any:
+		res.Headers = make(map[string]string, len(h))
+		for k, v := range h {
+			s, ok := v.(string)
+			if !ok {
+				return res, propTypeError("headers."+k, "a string", v)
+			}
+			res.Headers[k] = s
+		}
+	default:
+		return res, propTypeError("headers", "an object", h)
+	}
+	res.Body, _ = m["body"].(map[string]any)
 	res.RetryAfter = parseRetryAfter(headerValue(res.Headers, "Retry-After"), now)
 	switch {
 	case res.Status < 100 || res.Status > 599:
-		res.Err = &Error{Code: "batchItemMalformed", Message: fmt.Sprintf("batch item %s answered with status %d", id, res.Status)}
+		res.Err = &Error{Code: "batchItemMalformed", Message: fmt.Sprintf("batch item %s answered with status %d", res.ID, res.Status)}
 		res.Status = 0
 	case res.Status >= 400:
 		res.Err = batchItemError(res)
 	}
-	return res
+	return res, nil
 }

@@ -90,8 +90,11 @@ func TestBatchAnswers(t *testing.T) {
 	// Answers that are no batch answer fail the call, with the reason.
 	for body, want := range map[string]string{
 		`{"responses":[{"id":"a","status":200},{"id":"a","status":201}]}`: `item "a" answered twice`,
-		`{"responses":[{"id":"a","status":"200"}]}`:                       "cannot unmarshal string",
-		`{"responses":[{"id":"a","status":200,"headers":{"x":1}}]}`:       "cannot unmarshal number",
+		`{"responses":[{"id":"a","status":"200"}]}`:                       "property status: want a number, got a string",
+		`{"responses":[{"id":"a","status":200.5}]}`:                       "want an integer",
+		`{"responses":{"id":"a"}}`:                                        "property responses: want an array",
+		`{"responses":[7]}`:                                               "item 0: not a JSON object",
+		`{"responses":[{"id":"a","status":200,"headers":{"x":1}}]}`:       "property headers.x: want a string, got a number",
 		`[{"id":"a"}]`:            "not a JSON object",
 		`null`:                    "not a JSON object",
 		`{"responses":[{"id":"a"`: "unexpected end of JSON input",
@@ -153,8 +156,8 @@ func TestDeltaPageDecoding(t *testing.T) {
 		`{"value":[{"id":"u","accountEnabled":"yes"}]}`:     "property accountEnabled: want a boolean, got a string",
 		`{"value":[{"id":"u","deletedDateTime":"monday"}]}`: "property deletedDateTime",
 		`{"value":[null]}`:                                  "entry 0: not a JSON object",
-		`{"value":{"id":"u"}}`:                              "cannot unmarshal object",
-		`{"value":[],"@odata.nextLink":5}`:                  "cannot unmarshal number",
+		`{"value":{"id":"u"}}`:                              "property value: want an array, got an object",
+		`{"value":[],"@odata.nextLink":5}`:                  "property @odata.nextLink: want a string, got a number",
 		`null`:                                              "not a JSON object",
 		``:                                                  "no object body",
 	} {
@@ -163,6 +166,12 @@ func TestDeltaPageDecoding(t *testing.T) {
 		require.ErrorContains(t, err, "users delta", body)
 		require.ErrorContains(t, err, want, body)
 	}
+	// Names are exact, as Graph's and the SDK's: "Value" is not the page.
+	answer(h, 200, `{"Value":[{"id":"u"}],"@odata.deltaLink":"d"}`)
+	page, err = c.UsersDeltaPage(ctx, graph.DeltaRequest{})
+	require.NoError(t, err)
+	require.Equal(t, graph.DeltaPage[graph.User]{DeltaLink: "d"}, page)
+
 	answer(h, 200, `{"value":[{"id":"g","groupTypes":"Unified"}]}`)
 	_, err = c.GroupsDeltaPage(ctx, graph.DeltaRequest{})
 	require.ErrorContains(t, err, "property groupTypes: want a list of strings, got a string")

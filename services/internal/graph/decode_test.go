@@ -330,7 +330,7 @@ var decodeSeeds = []string{
 // decoders: no panic, and what they accept holds their invariants (ids,
 // no annotations in Attributes, one result per request in order, an
 // error on every failed item); a page the SDK's models also read gives
-// the same objects.
+// the same typed fields, links and removals.
 func FuzzDecodeResponses(f *testing.F) {
 	for _, s := range decodeSeeds {
 		f.Add([]byte(s))
@@ -348,6 +348,16 @@ func FuzzDecodeResponses(f *testing.F) {
 				require.NotEmpty(t, r.Reason)
 			}
 			if want, err := sdkUsersPage(bytes.Clone(body)); err == nil && !hasNullID(want) {
+				// Typed fields only: on malformed values the models coerce
+				// ("manager":[] became {}) where the raw decoder keeps what
+				// was sent; TestDeltaDecoderMatchesSDK compares whole
+				// attribute bags of well-formed pages.
+				for i := range want.Objects {
+					want.Objects[i].Attributes = nil
+				}
+				for i := range up.Objects {
+					up.Objects[i].Attributes = nil
+				}
 				requireSameUsers(t, want, up)
 			}
 		}

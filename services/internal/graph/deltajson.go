@@ -7,14 +7,6 @@ import (
 	"strings"
 )
 
-// deltaBody is a delta page as Graph sends it. Entries stay plain JSON
-// maps: they become the Attributes as they are.
-type deltaBody struct {
-	NextLink  string           `json:"@odata.nextLink"`
-	DeltaLink string           `json:"@odata.deltaLink"`
-	Value     []map[string]any `json:"value"`
-}
-
 var errNotObject = errors.New("not a JSON object")
 
 // decodeDelta decodes one delta page: entries with "@removed" become
@@ -24,13 +16,27 @@ func decodeDelta[T any](body []byte, conv func(map[string]any) (T, error)) (Delt
 	if !jsonObject(body) {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", errNotObject)
 	}
-	var raw deltaBody
+	// Into a map, not a struct: encoding/json matches struct fields
+	// case-insensitively ("vAlue" would be read as "value"); Graph's names
+	// are exact, as the SDK read them.
+	var raw map[string]any
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
 	}
-	page := DeltaPage[T]{NextLink: raw.NextLink, DeltaLink: raw.DeltaLink}
-	for i, m := range raw.Value {
-		if m == nil {
+	var page DeltaPage[T]
+	var errs [3]error
+	page.NextLink, errs[0] = stringProp(raw, "@odata.nextLink")
+	page.DeltaLink, errs[1] = stringProp(raw, "@odata.deltaLink")
+	value, ok := raw["value"].([]any)
+	if !ok && raw["value"] != nil {
+		errs[2] = propTypeError("value", "an array", raw["value"])
+	}
+	if err := errors.Join(errs[:]...); err != nil {
+		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
+	}
+	for i, e := range value {
+		m, ok := e.(map[string]any)
+		if !ok {
 			return DeltaPage[T]{}, fmt.Errorf("decode page: entry %d: %w", i, errNotObject)
 		}
 		id, err := entryID(m)
@@ -46,7 +52,7 @@ func decodeDelta[T any](body []byte, conv func(map[string]any) (T, error)) (Delt
 			return DeltaPage[T]{}, fmt.Errorf("decode page: entry %d (%s): %w", i, id, err)
 		}
 		if page.Objects == nil {
-			page.Objects = make([]T, 0, len(raw.Value)-i)
+			page.Objects = make([]T, 0, len(value)-i)
 		}
 		page.Objects = append(page.Objects, obj)
 	}

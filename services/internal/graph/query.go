@@ -59,7 +59,19 @@ func init() {
 // iterate walks every page of first with the SDK's page iterator, calling
 // fn on each item. headers are resent on every next-page request.
 func iterate[T any](ctx context.Context, c *Client, first absser.Parsable, factory absser.ParsableFactory,
-	headers *abs.RequestHeaders, fn func(T) error) error {
+	headers *abs.RequestHeaders, fn func(T) error) (err error) {
+	// The SDK's page iterator asserts every entry of "value" to T and
+	// panics on a null one ({"value":[null]}, FuzzHostileGraphResponses);
+	// that is an unreadable page, not a crash. A panic of fn is fn's.
+	inFn := false
+	defer func() {
+		if v := recover(); v != nil {
+			if inFn {
+				panic(v)
+			}
+			err = fmt.Errorf("graph: unreadable page: %v", v)
+		}
+	}()
 	// The iterator follows @odata.nextLink through this adapter; a link
 	// seen before in the listing would page forever.
 	guard := &linkGuard{RequestAdapter: c.adapter, seen: map[string]bool{}}
@@ -72,7 +84,9 @@ func iterate[T any](ctx context.Context, c *Client, first absser.Parsable, facto
 	}
 	var cbErr error
 	err = it.Iterate(ctx, func(item T) bool {
+		inFn = true
 		cbErr = fn(item)
+		inFn = false
 		return cbErr == nil
 	})
 	if err != nil {
