@@ -51,6 +51,7 @@ func (a *App) initReader(context.Context) (Service, error) {
 		Watermarks:     redisx.NewWatermarks(a.rdb),
 		Revisits:       transformer.NewRevisits(a.rdb),
 		Groups:         transformer.NewCycleGroups(a.rdb, a.cfg.Transformer.CycleStateTTL),
+		Members:        redisx.NewMemberSets(a.rdb),
 		Logger:         a.log,
 		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})
@@ -76,6 +77,7 @@ func (a *App) initWriter(context.Context) (Service, error) {
 	return writer.New(a.cfg.Writer, writer.Deps{
 		Targets: a.configs, Limiter: limiter,
 		Connectors: redisx.NewConnectors(a.rdb),
+		Members:    redisx.NewMemberSets(a.rdb),
 		// Escrows stay with the log service (its README: counted once).
 		JetStream: a.js, Publisher: pub, Logger: a.log,
 		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),

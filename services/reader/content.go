@@ -38,6 +38,8 @@ func contentNumber(typ, link string, changes []*eventsv1.SourceChange) int64 {
 		attrs, _ := det.Marshal(ch.GetAttributes())
 		h.Write(attrs)
 		h.Write([]byte{0})
+		h.Write([]byte(ch.GetMemberSet())) // content-addressed: its id is its content
+		h.Write([]byte{0})
 		members := slices.Clone(ch.GetMemberIds())
 		slices.Sort(members)
 		for _, m := range members {

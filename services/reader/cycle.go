@@ -128,7 +128,7 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	}
 	c.src, c.mode = src, mode
 	c.pp = &pagePublisher{pub: pub, shards: c.r.cfg.Shards, maxBytes: c.r.cfg.MaxBatchBytes,
-		cfgID: cfgID, cycleID: c.start.GetCycleId(), mode: mode, m: c.r.m}
+		cfgID: cfgID, cycleID: c.start.GetCycleId(), mode: mode, m: c.r.m, sets: c.r.deps.Members}
 	c.f = changeFactory{cfgID: cfgID, cycleID: c.start.GetCycleId(), tenantID: src.TenantID(),
 		observed: timestamppb.Now()}
 

@@ -12,6 +12,7 @@ import (
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
+	"github.com/xtsync/xtsync/pkg/redisx"
 )
 
 // pagePublisher turns the changes of one page into SourceChangeBatches, one
@@ -25,6 +26,9 @@ type pagePublisher struct {
 	cycleID  string
 	mode     eventsv1.CycleMode
 	m        *metrics
+	// sets holds the members of groups longer than redisx.InlineMembers
+	// (externalize); nil keeps every list inline.
+	sets *redisx.MemberSets
 	// scopeOnly marks the batches of the groups' scope pass: the
 	// transformer stores them for the groups provisioning round and
 	// writes nothing, so they are not counted in published.
@@ -64,6 +68,9 @@ func (p *pagePublisher) publishByContent(ctx context.Context, typ, link string, 
 
 func (p *pagePublisher) publishShards(ctx context.Context, typ string, changes []*eventsv1.SourceChange,
 	number func([]*eventsv1.SourceChange) int64) error {
+	if err := p.externalize(ctx, changes); err != nil {
+		return err
+	}
 	byShard := map[int][]*eventsv1.SourceChange{}
 	for _, c := range changes {
 		k := natsx.ShardOf(c.GetObject().GetObjectId(), p.shards)

@@ -29,6 +29,11 @@ type Deps struct {
 	// Groups, when set, makes the groups round a scope pass and adds the
 	// groups provisioning round after the users are written (cycle.run).
 	Groups CycleGroups
+	// Members, when set, stores the members of groups longer than
+	// redisx.InlineMembers; the changes carry the set's id (member_set).
+	// Without it every list goes inline, and a group of more than ~25,000
+	// members exceeds NATS's max payload.
+	Members *redisx.MemberSets
 	// Logger defaults to slog.Default(); providers default to no-ops.
 	Logger         *slog.Logger
 	TracerProvider trace.TracerProvider

@@ -77,6 +77,10 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		}
 		return nil, fmt.Errorf("rules of %s: %w", cfgID, err)
 	}
+	stored := b // the scope pass keeps the members by reference
+	if b, err = t.expandMembers(ctx, b); err != nil {
+		return nil, err
+	}
 	assigned := comp.Config.Mode == scope.AssignedOnly
 	if assigned {
 		if err := t.trackMembers(ctx, comp, b, b.GetChanges()); err != nil {
@@ -86,7 +90,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	if b.GetScopeOnly() {
 		// The groups' scope pass: their writes wait for the cycle's groups
 		// provisioning round, after the users they list are written.
-		if err := t.groups.store(ctx, cfgID, cycle, b.GetChanges()); err != nil {
+		if err := t.groups.store(ctx, cfgID, cycle, stored.GetChanges()); err != nil {
 			return nil, err
 		}
 		t.log.DebugContext(ctx, "scope-only batch stored", keyConfiguration, cfgID, keyCycle, cycle,
@@ -141,6 +145,9 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		if wi.GetDeprovisions() {
 			deprov = append(deprov, wi)
 		}
+	}
+	if err := t.externalizeMembers(ctx, cfgID, out.Intents); err != nil {
+		return nil, err
 	}
 	if err := t.revisit.update(ctx, cfgID, pending, resolved); err != nil {
 		return nil, err

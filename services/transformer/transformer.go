@@ -50,6 +50,7 @@ type Transformer struct {
 	guard   *DeletionGuard
 	revisit *Revisits
 	groups  *CycleGroups
+	sets    *redisx.MemberSets
 	// afterPublish, set by tests, runs between WaitAll and the ack: the
 	// place a crash makes JetStream redeliver an already published batch.
 	afterPublish func(ctx context.Context, msgID string) error
@@ -99,5 +100,6 @@ func New(cfg Config, deps Deps) (*Transformer, error) {
 		guard:   NewDeletionGuard(deps.Redis, cfg.CycleStateTTL),
 		revisit: NewRevisits(deps.Redis),
 		groups:  NewCycleGroups(deps.Redis, cfg.CycleStateTTL),
+		sets:    redisx.NewMemberSets(deps.Redis),
 	}, nil
 }

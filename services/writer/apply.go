@@ -104,6 +104,9 @@ func (w *Writer) applyBatch(ctx context.Context, batch *eventsv1.IntentBatch, ve
 		if tenant == "" {
 			a.tenant = tgt.TenantID()
 		}
+		if err := a.loadMembers(ctx, writes); err != nil {
+			return nil, err
+		}
 		if err := a.prepareCreates(ctx, writes); err != nil {
 			return nil, err
 		}

@@ -57,19 +57,61 @@ func (a *applier) memberWrites(t *task, desired, current []string) []*item {
 			items = append(items, a.newItem(graph.RemoveMemberRequest("", t.targetID, id), nil, notFoundOK))
 		}
 	}
+	var adds []string
 	for _, id := range desired {
 		if have[strings.ToLower(id)] {
 			continue
 		}
-		req := graph.BatchRequest{
-			Method: http.MethodPost, URL: objectPath(false, t.targetID) + "/members/$ref",
-			Body: map[string]any{"@odata.id": a.refURL(id)},
-		}
-		items = append(items, a.newItem(req, nil, func(res graph.BatchResult) bool {
-			return alreadyMember(res) || memberGone(res, id)
-		}))
+		have[strings.ToLower(id)] = true // a duplicate id is added once
+		adds = append(adds, id)
+	}
+	for start := 0; start < len(adds); start += memberBindsPerRequest {
+		items = append(items, a.bindMembers(t, adds[start:min(start+memberBindsPerRequest, len(adds))]))
 	}
 	return items
+}
+
+// memberBindsPerRequest is Graph's cap on members@odata.bind in one PATCH.
+const memberBindsPerRequest = 20
+
+// bindMembers adds up to 20 members with one PATCH members@odata.bind: a
+// group of 60,000 takes 3,000 writes (150 $batch requests) instead of
+// 60,000. Graph applies a bind all or nothing, so a chunk refused because
+// one member is already there (a redelivered intent) or gone from the
+// target is retried one member at a time, where each of those is fine.
+func (a *applier) bindMembers(t *task, ids []string) *item {
+	if len(ids) == 1 {
+		return a.addMember(t, ids[0])
+	}
+	refs := make([]any, len(ids))
+	for i, id := range ids {
+		refs[i] = a.refURL(id)
+	}
+	req := graph.BatchRequest{Method: http.MethodPatch, URL: objectPath(false, t.targetID),
+		Body: map[string]any{"members@odata.bind": refs}}
+	return a.newItem(req, nil, func(res graph.BatchResult) bool {
+		if !alreadyMember(res) && !(res.Status == http.StatusNotFound && res.Err != nil &&
+			!strings.Contains(strings.ToLower(res.Err.Message), strings.ToLower(t.targetID))) {
+			return false
+		}
+		one := make([]*item, len(ids))
+		for i, id := range ids {
+			one[i] = a.addMember(t, id)
+		}
+		t.steps = append([]func(*task) []*item{func(*task) []*item { return one }}, t.steps...)
+		return true
+	})
+}
+
+// addMember adds one member (POST members/$ref).
+func (a *applier) addMember(t *task, id string) *item {
+	req := graph.BatchRequest{
+		Method: http.MethodPost, URL: objectPath(false, t.targetID) + "/members/$ref",
+		Body: map[string]any{"@odata.id": a.refURL(id)},
+	}
+	return a.newItem(req, nil, func(res graph.BatchResult) bool {
+		return alreadyMember(res) || memberGone(res, id)
+	})
 }
 
 // alreadyMember: Graph answers 400 "One or more added object references

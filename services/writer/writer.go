@@ -57,9 +57,12 @@ type Deps struct {
 	Limiter    redisx.RateLimiter
 	Connectors redisx.ConnectorStore
 	Escrows    redisx.EscrowStore
-	JetStream  jetstream.JetStream
-	Publisher  *natsx.Publisher
-	Logger     *slog.Logger
+	// Members reads the desired members of groups too large for a
+	// message (desired_member_set); nil fails such intents.
+	Members   *redisx.MemberSets
+	JetStream jetstream.JetStream
+	Publisher *natsx.Publisher
+	Logger    *slog.Logger
 
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
