@@ -10,6 +10,7 @@ import (
 
 	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
+	"github.com/xtsync/xtsync/services/reader"
 )
 
 // TestE2EManagers: the target's manager of every synced user is the B2B
@@ -20,7 +21,9 @@ import (
 // another is followed.
 func TestE2EManagers(t *testing.T) {
 	c := newCluster(t, clusterSpec{Users: 40, TargetUsers: 3,
-		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
+		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
+		// Managers are opt-in: manager in the users $select.
+		Flags: []string{"-reader.user-select=" + strings.Join(append(reader.DefaultUserSelect(), "manager"), ",")}})
 	sc := mirror.Scope{AllUsers: true}
 	m := mirror.New(c.target, sc)
 	userIn, _ := sc.InScope(c.source)

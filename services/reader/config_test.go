@@ -44,6 +44,6 @@ func TestDefaultSelectCoversTheSourceSchema(t *testing.T) {
 		"employeeOrgData", "onPremisesExtensionAttributes", "proxyAddresses", "businessPhones"} {
 		require.Contains(t, sel, p)
 	}
-	require.Contains(t, sel, "manager", "tracked by the delta as manager@delta")
+	require.NotContains(t, sel, "manager", "opt-in: user_select with manager")
 	require.NotContains(t, reader.DefaultGroupSelect(), "members", "added by the reader as members@delta")
 }

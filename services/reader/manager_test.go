@@ -8,9 +8,10 @@ import (
 
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
+	"github.com/xtsync/xtsync/services/reader"
 )
 
-// TestUserManager: the users delta selects manager; a user's change carries
+// TestUserManager: with manager in user_select, a user's change carries
 // the manager's source id under "manager" (the form the rules read as a
 // Reference), null once it was removed, and nothing when the delta did not
 // report it (unchanged). A revisited user (read by id) carries it too.
@@ -24,7 +25,8 @@ func TestUserManager(t *testing.T) {
 	boss, lead := ids[0], ids[1]
 	require.NoError(t, e.tenant.SetManager(ids[2], boss))
 	require.NoError(t, e.tenant.SetManager(ids[3], boss))
-	require.Contains(t, e.cfg.UserSelect, "manager")
+	e.cfg.UserSelect = append(reader.DefaultUserSelect(), "manager")
+	e.reader = e.newReader()
 
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c1", delta)))
 	users := e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER)
