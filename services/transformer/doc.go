@@ -33,7 +33,10 @@
 //   - member_ids of a group change: the COMPLETE set of direct user members,
 //     on every group change, never a members@delta difference and never
 //     omitted (an empty list empties the target group). Nested groups left
-//     out.
+//     out. Beyond redisx.InlineMembers the list comes as member_set (a
+//     redisx.MemberSets id): Process reads it back first (expandMembers;
+//     a set that is gone is a permanent error, never an empty group), and
+//     the scope pass stores the change with its reference.
 //   - observed_at on every change: decisions use it as "now", so a
 //     redelivered batch decides exactly as the first time.
 //   - Ordering for assignment scope. A user is in scope if assigned directly
@@ -81,7 +84,11 @@
 //     changed: writers reconcile on every group write, and an empty list
 //     means "no members". When membership itself changed, the intent also
 //     carries an AttributeChange named "members" (new value: the desired ids
-//     as a JSON array) for the log.
+//     as a JSON array) for the log. Beyond redisx.InlineMembers desired plus
+//     pending ids, both go as member sets (desired_member_set,
+//     pending_source_member_set; externalizeMembers) and the "members"
+//     change's value names the set: an IntentBatch stays bounded whatever
+//     the group's size.
 //   - alternativeSecurityIds (no Graph property) is
 //     [{"identityProvider": "<source tenant>", "key": "<netId>"}]; dates
 //     are RFC 3339 strings; references are resolved target ids.
