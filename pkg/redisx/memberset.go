@@ -132,3 +132,53 @@ func (s *MemberSets) Get(ctx context.Context, cfg, id string) ([]string, error) 
 	slices.Sort(ids)
 	return ids, nil
 }
+
+// Accumulate adds each group's ids to what earlier calls with the same
+// scope reported for it and returns the union so far, by group:
+//
+//	xtsync:{<cfg>}:members:<scope>:<gid>  SET  PX = MemberSetTTL
+//
+// Graph may split a big group's members@delta over several pages of a
+// full read, repeating the group with more members on each; the reader
+// accumulates them per cycle so every copy it publishes lists the members
+// read so far, and the last one all of them. Idempotent: a re-read page
+// adds nothing.
+func (s *MemberSets) Accumulate(ctx context.Context, cfg, scope string, byGroup map[string][]string) (map[string][]string, error) {
+	if err := checkID("configuration", cfg); err != nil {
+		return nil, err
+	}
+	if err := checkID("scope", scope); err != nil {
+		return nil, err
+	}
+	pipe := s.rdb.Pipeline()
+	reads := make(map[string]*redis.StringSliceCmd, len(byGroup))
+	for gid, ids := range byGroup {
+		if err := checkID("group", gid); err != nil {
+			return nil, err
+		}
+		key := memberSetKey(cfg, scope+":"+gid)
+		for start := 0; start < len(ids); start += memberSetChunk {
+			chunk := ids[start:min(start+memberSetChunk, len(ids))]
+			args := make([]any, len(chunk))
+			for i, m := range chunk {
+				args[i] = m
+			}
+			pipe.SAdd(ctx, key, args...)
+		}
+		pipe.PExpire(ctx, key, MemberSetTTL)
+		reads[gid] = pipe.SMembers(ctx, key)
+	}
+	if len(reads) == 0 {
+		return map[string][]string{}, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("accumulate members of %d groups: %w", len(byGroup), err)
+	}
+	out := make(map[string][]string, len(reads))
+	for gid, cmd := range reads {
+		ids := cmd.Val()
+		slices.Sort(ids)
+		out[gid] = ids
+	}
+	return out, nil
+}

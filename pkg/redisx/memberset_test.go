@@ -64,3 +64,29 @@ func TestMemberSets(t *testing.T) {
 	_, err = s.Get(ctx, "cfg", "3.feed")
 	require.ErrorIs(t, err, redisx.ErrMemberSetGone)
 }
+
+func TestMemberSetsAccumulate(t *testing.T) {
+	rdb := redistest.Start(t, redistest.Options{}).Client(t)
+	s := redisx.NewMemberSets(rdb)
+	ctx := context.Background()
+	steps := []struct {
+		add  map[string][]string
+		want map[string][]string
+	}{
+		{map[string][]string{"g1": {"b", "a"}, "g2": {}}, map[string][]string{"g1": {"a", "b"}, "g2": {}}},
+		{map[string][]string{"g1": {"c"}}, map[string][]string{"g1": {"a", "b", "c"}}},
+		{map[string][]string{"g1": {"c"}}, map[string][]string{"g1": {"a", "b", "c"}}}, // a re-read page
+	}
+	for i, st := range steps {
+		got, err := s.Accumulate(ctx, "cfg", "cycle:c1", st.add)
+		require.NoError(t, err, "step %d", i)
+		for gid, want := range st.want {
+			require.ElementsMatch(t, want, got[gid], "step %d group %s", i, gid)
+		}
+	}
+	other, err := s.Accumulate(ctx, "cfg", "cycle:c2", map[string][]string{"g1": {"z"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"z"}, other["g1"], "another cycle starts empty")
+	_, err = s.Accumulate(ctx, "cfg", "cycle:c2", map[string][]string{"g{1}": {"z"}})
+	require.ErrorIs(t, err, redisx.ErrInvalid)
+}

@@ -247,6 +247,11 @@ func (c *cycle) fetchGroups(ctx context.Context, req graph.DeltaRequest, full bo
 	if err != nil {
 		return pageResult{}, err
 	}
+	if full {
+		if err := c.accumulateMembers(ctx, changes); err != nil {
+			return pageResult{}, err
+		}
+	}
 	return pageResult{changes: changes, objects: len(p.Objects), removed: len(p.Removed),
 		nextLink: p.NextLink, delta: p.DeltaLink}, nil
 }

@@ -1,6 +1,10 @@
 package reader_test
 
 import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -10,6 +14,7 @@ import (
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	"github.com/xtsync/xtsync/pkg/redisx"
 	"github.com/xtsync/xtsync/pkg/redisx/redistest"
+	"github.com/xtsync/xtsync/services/internal/graph"
 	"github.com/xtsync/xtsync/services/reader"
 )
 
@@ -65,4 +70,76 @@ func TestBigGroupBySet(t *testing.T) {
 	require.ElementsMatch(t, e.userMembers(big.ID), got)
 	require.NotContains(t, got, users[0])
 	require.Contains(t, got, users[len(users)-1])
+}
+
+// splitSource repeats a group of a full read with its members@delta split
+// over two pages, as Graph does for big groups: the page that has it lists
+// the first half, an extra page (link "split:<n>") the group again with the
+// rest, then the original links go on.
+type splitSource struct {
+	graph.Source
+	gid   string
+	mu    sync.Mutex
+	extra []graph.DeltaPage[graph.Group]
+}
+
+func (s *splitSource) GroupsDeltaPage(ctx context.Context, r graph.DeltaRequest) (graph.DeltaPage[graph.Group], error) {
+	if n, ok := strings.CutPrefix(r.Link, "split:"); ok {
+		i, err := strconv.Atoi(n)
+		if err != nil {
+			return graph.DeltaPage[graph.Group]{}, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.extra[i], nil
+	}
+	p, err := s.Source.GroupsDeltaPage(ctx, r)
+	if err != nil {
+		return p, err
+	}
+	for i, g := range p.Objects {
+		if g.ID != s.gid || len(g.Members) < 2 {
+			continue
+		}
+		h := len(g.Members) / 2
+		rest := g
+		rest.Members = g.Members[h:]
+		p.Objects[i].Members = g.Members[:h]
+		s.mu.Lock()
+		s.extra = append(s.extra, graph.DeltaPage[graph.Group]{Objects: []graph.Group{rest}, NextLink: p.NextLink, DeltaLink: p.DeltaLink})
+		p.NextLink, p.DeltaLink = "split:"+strconv.Itoa(len(s.extra)-1), ""
+		s.mu.Unlock()
+	}
+	return p, nil
+}
+
+// TestSplitMembersDeltaAccumulated: a group whose members@delta Graph
+// splits over two pages of the full read is published with the members of
+// both: the transformer keeps the latest copy, which must be whole.
+func TestSplitMembersDeltaAccumulated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{users: 80, pageSize: 50})
+	rs := redistest.Start(t, redistest.Options{})
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	g, err := e.tenant.AddGroup(graphsim.Group{DisplayName: "All", MailNickname: "all", SecurityEnabled: true})
+	require.NoError(t, err)
+	for _, id := range e.tenant.UserIDs() {
+		require.NoError(t, e.tenant.AddMember(g.ID, id))
+	}
+	src := &splitSource{Source: e.client, gid: g.ID}
+	r, err := reader.New(e.cfg, reader.Deps{Sources: reader.NewStaticSources(map[string]graph.Source{testCfg: src}),
+		JetStream: e.js, Watermarks: e.wm, Members: redisx.NewMemberSets(rdb), Logger: testLogger(t)})
+	require.NoError(t, err)
+	require.NoError(t, r.RunCycle(ctxT(t), start("c1", delta)))
+	require.NotEmpty(t, src.extra, "the group was split")
+	var copies [][]string
+	for _, ch := range e.drainChanges().changes {
+		if ch.GetObject().GetObjectId() == g.ID {
+			copies = append(copies, ch.GetMemberIds())
+		}
+	}
+	require.Len(t, copies, 2, "one copy per page")
+	require.ElementsMatch(t, e.userMembers(g.ID), copies[1], "the latest copy lists every member")
+	require.Len(t, copies[0], len(copies[1])/2)
 }
