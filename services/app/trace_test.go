@@ -2,13 +2,7 @@ package app_test
 
 import (
 	"context"
-	"flag"
-	"log/slog"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,106 +14,10 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/xtsync/xtsync/graphsim"
-	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
-	"github.com/xtsync/xtsync/pkg/grpcx"
 	"github.com/xtsync/xtsync/services/app"
 )
-
-// startObservedWorld is startWorld with the process's telemetry options:
-// an in-memory span exporter and the HTTP endpoint on a free port.
-func startObservedWorld(t *testing.T, ctx context.Context, sourceUsers int, exp sdktrace.SpanExporter) *world {
-	t.Helper()
-	w, _ := startObservedWorldWith(t, ctx, sourceUsers, exp, nil)
-	return w
-}
-
-// startObservedWorldWith also lets the test change the Config, and returns
-// a stop that ends the process (once; the cleanup calls it too).
-func startObservedWorldWith(t *testing.T, ctx context.Context, sourceUsers int, exp sdktrace.SpanExporter,
-	edit func(*app.Config)) (*world, func() error) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts the five services")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("XTSYNC_REQUIRE_REDIS") != "" {
-			t.Fatalf("redis-server not found: %v", err)
-		}
-		t.Skip("redis-server not installed")
-	}
-	simCtx, simCancel := context.WithCancel(context.Background())
-	unlimited := graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}
-	sim, err := graphsim.Start(simCtx, graphsim.Options{Tenants: []graphsim.TenantSpec{
-		{Domain: "contoso.example", Users: sourceUsers, Seed: 5, Limits: unlimited},
-		{Domain: "fabrikam.example", Users: 2, Seed: 6, Limits: unlimited},
-	}})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		simCancel()
-		_ = sim.Close()
-	})
-	w := &world{t: t, sim: sim, source: sim.Tenants()[0], target: sim.Tenants()[1]}
-	w.source.SetPartnerPolicy(w.target.ID(), true, false)
-	w.target.SetPartnerPolicy(w.source.ID(), true, true)
-
-	var cfg app.Config
-	cfg.RegisterFlags(flag.NewFlagSet("test", flag.PanicOnError))
-	cfg.DataDir = t.TempDir()
-	cfg.GRPC.ListenAddr = "127.0.0.1:0"
-	cfg.HTTPListenAddr = "127.0.0.1:0"
-	cfg.Scheduler.Tick = 50 * time.Millisecond
-	cfg.MetricsPoll = 50 * time.Millisecond
-	if edit != nil {
-		edit(&cfg)
-	}
-	tokenFile, err := app.EnsureLocalAdminToken(&cfg)
-	require.NoError(t, err)
-	token, err := os.ReadFile(tokenFile)
-	require.NoError(t, err)
-	logger := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(cfg, app.Options{Logger: logger, GraphHTTPClient: sim.HTTPClient(), SpanExporter: exp})
-	require.NoError(t, err)
-	w.app = a
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx, []string{app.All}) }()
-	var once sync.Once
-	var runErr error
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			runErr = <-done
-		})
-		return runErr
-	}
-	t.Cleanup(func() { require.NoError(t, stop()) })
-	require.Eventually(t, func() bool { return a.GRPCAddr() != "" }, cycleWait, 20*time.Millisecond)
-	w.conn, err = grpcx.Dial(grpcx.ClientConfig{Target: a.GRPCAddr(), Token: strings.TrimSpace(string(token))})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = w.conn.Close() })
-	w.sched = schedulerv1.NewSchedulerServiceClient(w.conn)
-
-	ref := func(tn *graphsim.Tenant) *commonv1.TenantRef {
-		secret := filepath.Join(cfg.DataDir, tn.Domain()+".secret")
-		require.NoError(t, os.WriteFile(secret, []byte(tn.Info().ClientSecret), 0o600))
-		return &commonv1.TenantRef{TenantId: tn.ID(), Domain: tn.Domain(), ClientId: tn.Info().ClientID,
-			CredentialRef: "file:" + secret, GraphUrl: sim.GraphURL(), AuthorityUrl: sim.AuthorityURL()}
-	}
-	rulesDoc, err := structpb.NewStruct(map[string]any{"scope": "AllUsers"})
-	require.NoError(t, err)
-	resp, err := w.sched.CreateConfiguration(ctx, &schedulerv1.CreateConfigurationRequest{Configuration: &schedulerv1.Configuration{
-		DisplayName: "traced", Source: ref(w.source), Target: ref(w.target),
-		Rules: rulesDoc, ScheduleInterval: durationpb.New(24 * time.Hour),
-	}})
-	require.NoError(t, err)
-	w.cfgID = resp.GetConfiguration().GetId()
-	return w, stop
-}
 
 // TestOneTracePerCycle: one cycle in one process (every module) against
 // graphsim is one trace rooted at the scheduler's cycle span; the reader's
