@@ -52,6 +52,8 @@ type clusterSpec struct {
 	SourceLimits, TargetLimits graphsim.Limits
 	// Flags are added to every service process.
 	Flags []string
+	// NATSMaxPayload, when set, is the nats-server's max_payload.
+	NATSMaxPayload int32
 }
 
 // cluster is the product deployed as separate processes on this machine:
@@ -112,7 +114,8 @@ func newCluster(t *testing.T, spec clusterSpec) *cluster {
 	c := &cluster{t: t, dir: t.TempDir(), spec: spec, procs: map[string]*proc{}, addrs: map[string]string{}, conn: map[string]*grpc.ClientConn{}}
 	t.Cleanup(c.shutdown)
 
-	ns, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: filepath.Join(c.dir, "jetstream"), ServerName: "e2e"})
+	ns, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: filepath.Join(c.dir, "jetstream"), ServerName: "e2e",
+		MaxPayload: spec.NATSMaxPayload})
 	require.NoError(t, err)
 	c.nats = ns
 	c.redis = redistest.Start(t, redistest.Options{AppendOnly: true})

@@ -28,6 +28,10 @@ type EmbeddedConfig struct {
 	ServerName string
 	// ReadyTimeout bounds the wait for the server to accept connections.
 	ReadyTimeout time.Duration
+	// MaxPayload is the largest message the server accepts; 0 is
+	// nats-server's default (1 MB). Tests lower it to reach the limit
+	// with small data.
+	MaxPayload int32
 }
 
 // Embedded is a running in-process nats-server.
@@ -62,6 +66,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		SyncAlways: cfg.SyncAlways,
 		NoSigs:     true,
 		NoLog:      true,
+		MaxPayload: cfg.MaxPayload,
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
