@@ -195,9 +195,8 @@ func (t *Transformer) publishIntents(ctx context.Context, p *natsx.Publisher, ou
 }
 
 // split cuts a shard's intents into IntentBatches of at most
-// MaxMessageBytes, in order. An intent alone over the limit (a group with
-// tens of thousands of members) still goes alone; JetStream refuses it
-// and the batch is retried, then dead-lettered (see doc.go, gaps).
+// MaxMessageBytes, in order. One intent is bounded: a group's member ids
+// beyond redisx.InlineMembers go as member sets (externalizeMembers).
 func (t *Transformer) split(out *eventsv1.IntentBatch, shard int32, intents []*eventsv1.WriteIntent) []*eventsv1.IntentBatch {
 	mk := func() *eventsv1.IntentBatch {
 		return &eventsv1.IntentBatch{ConfigurationId: out.GetConfigurationId(), CycleId: out.GetCycleId(),
