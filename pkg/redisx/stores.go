@@ -54,7 +54,11 @@ type Watermark struct {
 	EndLink string `json:"endLink,omitempty"`
 	// Published counts the changes the committed pages of cycle CycleID's
 	// round published, so a rerun's CycleEnd counts the whole cycle.
-	Published int64     `json:"published,omitempty"`
+	Published int64 `json:"published,omitempty"`
+	// Select is the $select the round's links were made with (the reader
+	// keys it): a delta link answers with the properties of its initial
+	// request, so a changed $select needs a full read. Empty: not recorded.
+	Select    string    `json:"select,omitempty"`
 	CycleID   string    `json:"cycleId,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }

@@ -52,6 +52,7 @@ func (a *App) initReader(context.Context) (Service, error) {
 		Revisits:       transformer.NewRevisits(a.rdb),
 		Groups:         transformer.NewCycleGroups(a.rdb, a.cfg.Transformer.CycleStateTTL),
 		Members:        redisx.NewMemberSets(a.rdb),
+		Rules:          a.configs,
 		Logger:         a.log,
 		TracerProvider: a.tracerProvider(), MeterProvider: a.meterProvider(),
 	})

@@ -85,10 +85,12 @@ func DefaultGroupSelect() []string { return graphProps(schema.SourceGroup) }
 // notSelectable are schema attributes that are navigation properties, left
 // out of the default $select: members (the reader adds it to groups as
 // members@delta) and manager. With "manager" in user_select the users delta
-// reports it as manager@delta (a read by id expands it) and managers are
-// synchronized. Not yet by default: a manager provisioned in the same
-// initial cycle as its report is set by the next cycle, so the second
-// cycle is not quiet (see README, Manager).
+// of a configuration whose user mappings write manager (UserSelectFor)
+// reports it as manager@delta (a read by id expands it) and its managers
+// are synchronized. Not yet by default: Entra's default user mappings write
+// manager, and a manager provisioned in the same initial cycle as its
+// report is set by the next cycle, so the second cycle would not be quiet
+// (see README, Manager).
 var notSelectable = map[string]bool{"manager": true, "members": true}
 
 func graphProps(o *schema.Object) []string {

@@ -43,6 +43,8 @@ type cycle struct {
 	// the rounds' committed pages (Watermark.Published): CycleEnd counts
 	// the cycle, not only this run.
 	carried int64
+	// userSel is the users $select of this configuration (userSelect).
+	userSel []string
 	// usersRead holds the ids a delta users round published in this run:
 	// the revisit set skips them (one change per object and cycle).
 	usersRead map[string]bool
@@ -127,6 +129,9 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 		return fmt.Errorf("new publisher: %w", err)
 	}
 	c.src, c.mode = src, mode
+	if c.userSel, err = c.userSelect(ctx); err != nil {
+		return err
+	}
 	c.pp = &pagePublisher{pub: pub, shards: c.r.cfg.Shards, maxBytes: c.r.cfg.MaxBatchBytes,
 		cfgID: cfgID, cycleID: c.start.GetCycleId(), mode: mode, m: c.r.m, sets: c.r.deps.Members}
 	c.f = changeFactory{cfgID: cfgID, cycleID: c.start.GetCycleId(), tenantID: src.TenantID(),
@@ -144,12 +149,13 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	// the users (provisionGroups), so their members resolve in this cycle.
 	deferGroups := c.r.deps.Groups != nil
 	sel := c.r.cfg.GroupSelect
-	groups, err := c.prepare(ctx, redisx.Groups)
+	sel = append(sel[:len(sel):len(sel)], "members")
+	groups, err := c.prepare(ctx, redisx.Groups, sel)
 	if err != nil {
 		return err
 	}
 	c.pp.scopeOnly = deferGroups
-	err = c.read(ctx, groups, append(sel[:len(sel):len(sel)], "members"), c.fetchGroups)
+	err = c.read(ctx, groups, sel, c.fetchGroups)
 	c.pp.scopeOnly = false
 	if err != nil {
 		return err
@@ -159,14 +165,14 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 			return err
 		}
 	}
-	users, err := c.prepare(ctx, redisx.Users)
+	users, err := c.prepare(ctx, redisx.Users, c.userSel)
 	if err != nil {
 		return err
 	}
 	if !users.full {
 		c.usersRead = map[string]bool{}
 	}
-	if err := c.read(ctx, users, c.r.cfg.UserSelect, c.fetchUsers); err != nil {
+	if err := c.read(ctx, users, c.userSel, c.fetchUsers); err != nil {
 		return err
 	}
 	revisited, err := c.revisit(ctx, users)
@@ -183,7 +189,7 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	}
 	// Only now, with every change and the CycleEnd stored, do the links move.
 	for _, r := range []*round{groups, users} {
-		next := redisx.Watermark{DeltaLink: r.deltaLink, CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
+		next := redisx.Watermark{DeltaLink: r.deltaLink, Select: r.sel, CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
 		if _, err := c.commit(ctx, r, next); err != nil {
 			return err
 		}

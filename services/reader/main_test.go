@@ -66,7 +66,9 @@ type env struct {
 	revisits reader.Revisits
 	// groups, when set before newReader, turns on the groups provisioning round.
 	groups reader.CycleGroups
-	topo   natsx.TopologyConfig
+	// rules, when set before newReader, chooses the users $select.
+	rules reader.RulesResolver
+	topo  natsx.TopologyConfig
 }
 
 type envOpts struct {
@@ -134,7 +136,7 @@ func (e *env) newClient() *graph.Client {
 func (e *env) newReader() *reader.Reader {
 	r, err := reader.New(e.cfg, reader.Deps{
 		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Revisits: e.revisits, Groups: e.groups,
-		Logger: testLogger(e.t),
+		Rules: e.rules, Logger: testLogger(e.t),
 	})
 	require.NoError(e.t, err)
 	return r

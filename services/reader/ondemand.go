@@ -49,7 +49,7 @@ func (c *cycle) onDemand(ctx context.Context) error {
 }
 
 func (c *cycle) onDemandUser(ctx context.Context, id string) (*eventsv1.SourceChange, error) {
-	u, err := c.src.GetUser(ctx, id, c.r.cfg.UserSelect...)
+	u, err := c.src.GetUser(ctx, id, c.userSel...)
 	if graph.IsNotFound(err) {
 		return c.f.change(commonv1.ObjectType_OBJECT_TYPE_USER, id, eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED), nil
 	}

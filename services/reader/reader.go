@@ -34,6 +34,10 @@ type Deps struct {
 	// Without it every list goes inline, and a group of more than ~25,000
 	// members exceeds NATS's max payload.
 	Members *redisx.MemberSets
+	// Rules, when set, chooses each configuration's users $select from its
+	// user mappings (UserSelectFor): manager only where it is mapped.
+	// Without it every configuration reads user_select.
+	Rules RulesResolver
 	// Logger defaults to slog.Default(); providers default to no-ops.
 	Logger         *slog.Logger
 	TracerProvider trace.TracerProvider

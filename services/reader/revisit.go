@@ -70,7 +70,7 @@ func (c *cycle) revisit(ctx context.Context, users *round) (groups []*eventsv1.S
 // that is neither any more is gone for good as far as the reader can
 // tell: HARD_DELETED, typed as a user (the revisit set is mostly users).
 func (c *cycle) readByID(ctx context.Context, id string) (*eventsv1.SourceChange, error) {
-	u, err := c.src.GetUser(ctx, id, c.r.cfg.UserSelect...)
+	u, err := c.src.GetUser(ctx, id, c.userSel...)
 	if err == nil {
 		return c.f.user(u)
 	}

@@ -36,6 +36,9 @@ type round struct {
 	// carried is what earlier runs of the cycle published in this round's
 	// committed pages; count what this run's committed pages added.
 	carried, count int64
+	// sel is the round's $select (selectKey), recorded with every link it
+	// commits (Watermark.Select).
+	sel string
 }
 
 // pageResult is one delta page converted to changes.
@@ -53,8 +56,10 @@ type fetchFunc func(ctx context.Context, req graph.DeltaRequest, full bool) (pag
 // under fresh revisions (page numbers, hence message ids, never repeat
 // across runs: a re-read page may hold newer data that JetStream's
 // de-duplication must not drop) and a concurrent reader of the same
-// configuration loses its next commit.
-func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, error) {
+// configuration loses its next commit. Links made with another $select
+// than sel (the configuration's mappings or user_select changed) are not
+// followed: the round is a full read (selectChanged).
+func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType, sel []string) (*round, error) {
 	store, cfgID := c.r.deps.Watermarks, c.start.GetConfigurationId()
 	wm, err := store.Get(ctx, cfgID, typ)
 	if err != nil && !errors.Is(err, redisx.ErrNotFound) {
@@ -72,13 +77,22 @@ func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, err
 		if err != nil {
 			return nil, fmt.Errorf("reset %s watermark: %w", typ, err)
 		}
-		return &round{typ: typ, wm: wm, full: true}, nil
+		return &round{typ: typ, wm: wm, full: true, sel: selectKey(sel)}, nil
 	}
-	r := &round{typ: typ, wm: wm, carried: wm.Published}
+	r := &round{typ: typ, wm: wm, carried: wm.Published, sel: selectKey(sel)}
 	c.carried += wm.Published
 	switch {
 	case wm.EndLink != "" && sameCycle:
 		r.deltaLink, r.full, r.ended = wm.EndLink, wm.FullImport, true
+		if wm.Select != "" {
+			r.sel = wm.Select // what the ended round was read with
+		}
+	case selectChanged(wm, r.sel):
+		// Graph answers a link with the properties of the request that
+		// started it: a property added now would never be read.
+		c.log.Info("$select changed, reading everything again", keyObjectType, string(typ),
+			"was", wm.Select, "now", r.sel)
+		r.full = true
 	case wm.NextLink != "":
 		r.link, r.full = wm.NextLink, wm.FullImport
 	case wm.DeltaLink != "":
@@ -92,6 +106,13 @@ func (c *cycle) prepare(ctx context.Context, typ redisx.ObjectType) (*round, err
 		return nil, err
 	}
 	return r, nil
+}
+
+// selectChanged reports links (a delta link or an unfinished full
+// import's next page) recorded with another $select than sel. A watermark
+// without one (written before the reader recorded it) counts as the same.
+func selectChanged(wm redisx.Watermark, sel string) bool {
+	return wm.Select != "" && wm.Select != sel && (wm.DeltaLink != "" || wm.NextLink != "")
 }
 
 // commit is a compare-and-set on the round's watermark; losing it means
@@ -143,7 +164,12 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 			// The round is read: a rerun of the cycle must not publish its
 			// last page again (one change per object and cycle).
 			end := r.wm
-			end.EndLink, end.FullImport, end.Published = res.delta, r.full, r.carried+r.count
+			// A full round's base link (expired, or made with another
+			// $select) is of no use to a later cycle should this one stop.
+			end.EndLink, end.FullImport, end.Published, end.Select = res.delta, r.full, r.carried+r.count, r.sel
+			if r.full {
+				end.DeltaLink = ""
+			}
 			end.CycleID, end.UpdatedAt = c.start.GetCycleId(), time.Now()
 			if r.wm, err = c.commit(ctx, r, end); err != nil {
 				return err
@@ -158,7 +184,7 @@ func (c *cycle) read(ctx context.Context, r *round, sel []string, fetch fetchFun
 			return fmt.Errorf("%s delta round: %w", r.typ, err)
 		}
 		next := redisx.Watermark{NextLink: res.nextLink, FullImport: r.full, Published: r.carried + r.count,
-			CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
+			Select: r.sel, CycleID: c.start.GetCycleId(), UpdatedAt: time.Now()}
 		if !r.full {
 			next.DeltaLink = r.wm.DeltaLink // a delta round keeps its base link
 		}
