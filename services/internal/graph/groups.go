@@ -111,22 +111,51 @@ func (c *Client) ListMemberIDs(ctx context.Context, groupID string) ([]string, e
 // (/members/graph.user): nested groups, devices and contacts are left out,
 // which is what a synchronized group's member set needs.
 func (c *Client) ListUserMemberIDs(ctx context.Context, groupID string) ([]string, error) {
-	resp, err := c.sdk.Groups().ByGroupId(groupID).Members().GraphUser().Get(ctx, &groups.ItemMembersGraphUserRequestBuilderGetRequestConfiguration{
-		QueryParameters: &groups.ItemMembersGraphUserRequestBuilderGetQueryParameters{Select: []string{"id"}},
+	// Raw pages, like delta: the SDK's page iterator built a full user model
+	// per member id, which made a delta cycle touching a big group cost
+	// O(members) SDK parsing (BENCHMARKS.md, issue 5).
+	b := c.sdk.Groups().ByGroupId(groupID).Members().GraphUser()
+	info, err := b.ToGetRequestInformation(ctx, &groups.ItemMembersGraphUserRequestBuilderGetRequestConfiguration{
+		QueryParameters: &groups.ItemMembersGraphUserRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: new(int32(999))},
 	})
-	if err != nil {
-		return nil, wrap("list user members of group "+groupID, err)
-	}
-	ids := []string{}
-	err = iterate(ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, nil,
-		func(m models.Userable) error {
-			ids = append(ids, deref(m.GetId()))
-			return nil
-		})
 	if err != nil {
 		return nil, fmt.Errorf("list user members of group %s: %w", groupID, err)
 	}
-	return ids, nil
+	ids := []string{}
+	seen := map[string]bool{}
+	for {
+		body, err := c.sendRaw(ctx, info)
+		if err != nil {
+			return nil, wrap("list user members of group "+groupID, err)
+		}
+		next, err := decodeIDPage(body, func(id string) { ids = append(ids, id) })
+		if err != nil {
+			return nil, wrap("list user members of group "+groupID, err)
+		}
+		if next == "" {
+			return ids, nil
+		}
+		if seen[next] {
+			return nil, fmt.Errorf("list user members of group %s: %w", groupID, ErrLinkLoop)
+		}
+		seen[next] = true
+		if info, err = b.WithUrl(next).ToGetRequestInformation(ctx, nil); err != nil {
+			return nil, fmt.Errorf("list user members of group %s: %w", groupID, err)
+		}
+	}
+}
+
+// decodeIDPage reads one collection page of {"id": ...} entries and
+// returns its @odata.nextLink.
+func decodeIDPage(body []byte, emit func(id string)) (string, error) {
+	page, err := decodeDelta(body, func(m map[string]any) (string, error) { return entryID(m) })
+	if err != nil {
+		return "", err
+	}
+	for _, id := range page.Objects {
+		emit(id)
+	}
+	return page.NextLink, nil
 }
 
 // directoryObjectURL is the @odata.id Graph expects in a $ref body.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/xtsync/xtsync/graphsim"
 	"github.com/xtsync/xtsync/services/internal/graph"
 )
 
@@ -39,4 +40,23 @@ func TestListUserMemberIDs(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, empty, "an empty group is an empty list, not nil")
 	require.Empty(t, empty)
+}
+
+// TestListUserMemberIDsPages: a group larger than one page (Graph's $top
+// for members is at most 999) is listed whole, each member once.
+func TestListUserMemberIDsPages(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, withUsers(2100))
+	ctx := testCtx(t)
+	ten := s.srv.Tenants()[0]
+	g, err := ten.AddGroup(graphsim.Group{DisplayName: "all", MailNickname: "all", SecurityEnabled: true})
+	require.NoError(t, err)
+	want := ten.UserIDs()
+	for _, id := range want {
+		require.NoError(t, ten.AddMember(g.ID, id))
+	}
+	got, err := s.client.ListUserMemberIDs(ctx, g.ID)
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
+	require.ElementsMatch(t, want, got)
 }
