@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/xtsync/xtsync/cmd/internal/mirror"
 	"github.com/xtsync/xtsync/graphsim"
+	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
+	"github.com/xtsync/xtsync/pkg/rules/mapping"
 	"github.com/xtsync/xtsync/services/reader"
 )
 
@@ -84,4 +90,71 @@ func TestE2EManagers(t *testing.T) {
 	require.Equal(t, targetOf(in[5]).ID, targetOf(in[1]).ManagerID)
 	require.Empty(t, targetOf(in[2]).ManagerID, "a manager removed in the source is removed in the target")
 	c.requireMirrored(m)
+}
+
+// TestE2EManagerMappingAdded: the users $select follows the
+// configuration's mappings. Without a manager mapping no manager is read
+// nor written; adding it (UpdateConfiguration, no restart) makes the next
+// cycle read the users again in full (the old delta link was made without
+// manager) and set every manager at once, since every manager is
+// provisioned by then; the cycle after writes nothing.
+func TestE2EManagerMappingAdded(t *testing.T) {
+	c := newCluster(t, clusterSpec{Users: 30, TargetUsers: 3,
+		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
+		// Managers are opt-in for the process; per configuration they follow the mappings.
+		Flags: []string{"-reader.user-select=" + strings.Join(append(reader.DefaultUserSelect(), "manager"), ",")}})
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
+	userIn, _ := sc.InScope(c.source)
+	var in []string
+	for _, id := range c.source.UserIDs() {
+		if u, ok := c.source.User(id); ok && userIn(u) {
+			in = append(in, id)
+		}
+	}
+	require.GreaterOrEqual(t, len(in), 6)
+	for _, id := range c.source.UserIDs() {
+		require.NoError(t, c.source.SetManager(id, ""))
+	}
+	last := in[len(in)-1]
+	for report, mgr := range map[string]string{in[1]: in[0], in[2]: last, in[3]: in[2]} {
+		require.NoError(t, c.source.SetManager(report, mgr))
+	}
+
+	c.startFive()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rules := sc.Rules()
+	noManager := slices.DeleteFunc(mapping.DefaultUser(), func(s mapping.Spec) bool { return s.Target == "manager" })
+	raw, err := json.Marshal(noManager)
+	require.NoError(t, err)
+	var specs []any
+	require.NoError(t, json.Unmarshal(raw, &specs))
+	users := rules.GetFields()["users"].GetStructValue().AsMap()
+	users["mappings"] = specs
+	uv, err := structpb.NewValue(users)
+	require.NoError(t, err)
+	rules.Fields["users"] = uv
+	cfgID := c.createConfig(ctx, rules)
+	c.runCycle(ctx, cfgID)
+	c.requireMirrored(m)
+	require.Len(t, m.Managers(c.source, c.target), 3, "manager not mapped: none is set")
+
+	got, err := c.sched.GetConfiguration(ctx, &schedulerv1.GetConfigurationRequest{ConfigurationId: cfgID})
+	require.NoError(t, err)
+	upd := got.GetConfiguration()
+	upd.Rules = sc.Rules() // Entra's default user mappings: manager included
+	_, err = c.sched.UpdateConfiguration(ctx, &schedulerv1.UpdateConfigurationRequest{
+		Configuration: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"rules"}}})
+	require.NoError(t, err)
+	before := c.target.Stats().Writes
+	c.runCycle(ctx, cfgID)
+	p := m.Managers(c.source, c.target)
+	require.Empty(t, p, "managers differ after the mapping was added:\n%s", mirror.FirstN(p, 10))
+	t.Logf("the cycle after the mapping was added wrote %d times", c.target.Stats().Writes-before)
+	c.requireMirrored(m)
+
+	before = c.target.Stats().Writes
+	c.runCycle(ctx, cfgID)
+	require.Zero(t, c.target.Stats().Writes-before, "a quiet cycle writes nothing")
 }
