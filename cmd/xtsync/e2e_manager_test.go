@@ -26,24 +26,7 @@ import (
 // and a later cycle sets it. A delta that changes one manager and removes
 // another is followed.
 func TestE2EManagers(t *testing.T) {
-	c := newCluster(t, clusterSpec{Users: 40, TargetUsers: 3,
-		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
-		// Managers are opt-in: manager in the users $select.
-		Flags: []string{"-reader.user-select=" + strings.Join(append(reader.DefaultUserSelect(), "manager"), ",")}})
-	sc := mirror.Scope{AllUsers: true}
-	m := mirror.New(c.target, sc)
-	userIn, _ := sc.InScope(c.source)
-	var in []string
-	for _, id := range c.source.UserIDs() {
-		if u, ok := c.source.User(id); ok && userIn(u) {
-			in = append(in, id)
-		}
-	}
-	require.GreaterOrEqual(t, len(in), 8)
-	// The managers this test reasons about, and no others.
-	for _, id := range c.source.UserIDs() {
-		require.NoError(t, c.source.SetManager(id, ""))
-	}
+	c, sc, m, in := managerCluster(t, 40, 8)
 	last := in[len(in)-1] // listed, read and provisioned after its reports
 	for report, mgr := range map[string]string{in[1]: in[0], in[2]: in[0], in[3]: last, in[4]: in[3], in[5]: last} {
 		require.NoError(t, c.source.SetManager(report, mgr))
@@ -99,23 +82,7 @@ func TestE2EManagers(t *testing.T) {
 // manager) and set every manager at once, since every manager is
 // provisioned by then; the cycle after writes nothing.
 func TestE2EManagerMappingAdded(t *testing.T) {
-	c := newCluster(t, clusterSpec{Users: 30, TargetUsers: 3,
-		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
-		// Managers are opt-in for the process; per configuration they follow the mappings.
-		Flags: []string{"-reader.user-select=" + strings.Join(append(reader.DefaultUserSelect(), "manager"), ",")}})
-	sc := mirror.Scope{AllUsers: true}
-	m := mirror.New(c.target, sc)
-	userIn, _ := sc.InScope(c.source)
-	var in []string
-	for _, id := range c.source.UserIDs() {
-		if u, ok := c.source.User(id); ok && userIn(u) {
-			in = append(in, id)
-		}
-	}
-	require.GreaterOrEqual(t, len(in), 6)
-	for _, id := range c.source.UserIDs() {
-		require.NoError(t, c.source.SetManager(id, ""))
-	}
+	c, sc, m, in := managerCluster(t, 30, 6)
 	last := in[len(in)-1]
 	for report, mgr := range map[string]string{in[1]: in[0], in[2]: last, in[3]: in[2]} {
 		require.NoError(t, c.source.SetManager(report, mgr))
@@ -157,4 +124,29 @@ func TestE2EManagerMappingAdded(t *testing.T) {
 	before = c.target.Stats().Writes
 	c.runCycle(ctx, cfgID)
 	require.Zero(t, c.target.Stats().Writes-before, "a quiet cycle writes nothing")
+}
+
+// managerCluster is a cluster whose reader may select manager (opt-in per
+// process; per configuration the mappings decide), every source manager
+// cleared so the test sets the ones it reasons about, and the in-scope
+// source user ids (at least `least` of them).
+func managerCluster(t *testing.T, users, least int) (*cluster, mirror.Scope, *mirror.Mirror, []string) {
+	t.Helper()
+	c := newCluster(t, clusterSpec{Users: users, TargetUsers: 3,
+		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
+		Flags:        []string{"-reader.user-select=" + strings.Join(append(reader.DefaultUserSelect(), "manager"), ",")}})
+	sc := mirror.Scope{AllUsers: true}
+	m := mirror.New(c.target, sc)
+	userIn, _ := sc.InScope(c.source)
+	var in []string
+	for _, id := range c.source.UserIDs() {
+		if u, ok := c.source.User(id); ok && userIn(u) {
+			in = append(in, id)
+		}
+	}
+	require.GreaterOrEqual(t, len(in), least)
+	for _, id := range c.source.UserIDs() {
+		require.NoError(t, c.source.SetManager(id, ""))
+	}
+	return c, sc, m, in
 }
