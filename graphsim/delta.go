@@ -156,7 +156,22 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, rc.context("users"+selectSuffix(names)))
-	items := make([]byte, 0, ds.size*64*max(1, len(sel)))
+	items, next, done := deltaItems(t, ds, kindUser, "udelta", &st.userList, st.users, st.deletedUsers, render,
+		make([]byte, 0, ds.size*64*max(1, len(sel))))
+	b = t.appendDeltaLink(b, rc, "/users/delta", next, done)
+	b = append(b, `,"value":[`...)
+	out := make([]byte, 0, len(b)+len(items)+2)
+	out = append(append(append(out, b...), items...), "]}"...)
+	return jsonResponse(200, out)
+}
+
+// deltaItems appends the value items of one delta page of a kind to items:
+// a full read walks list in order, a change round walks the change log
+// (removed objects as @removed). It returns the next-page token, or nil
+// and the token of the round's deltaLink.
+func deltaItems[T any](t *Tenant, ds deltaState, kind objKind, tokKind string, list *olist[T],
+	live, deleted map[string]*T, render func(*T, bool) func([]byte) []byte, items []byte) ([]byte, *pageToken, pageToken) {
+	st := t.st
 	var next *pageToken
 	n := 0
 	appendItem := func(f func([]byte) []byte) {
@@ -171,12 +186,12 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 	case ds.tok.Phase == 'i':
 		var last uint64
 		more := false
-		st.userList.scan(ds.tok.After, func(ord uint64, u *User) bool {
+		list.scan(ds.tok.After, func(ord uint64, v *T) bool {
 			if n == ds.size {
 				more = true
 				return false
 			}
-			appendItem(render(u, true))
+			appendItem(render(v, true))
 			last = ord
 			return true
 		})
@@ -186,12 +201,12 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 			next = &nt
 		}
 	default:
-		next = st.scanChanges(ds.tok, kindUser, ds.size, func(id string) {
-			if u := st.users[id]; u != nil {
-				appendItem(render(u, false))
+		next = st.scanChanges(ds.tok, kind, ds.size, func(id string) {
+			if v := live[id]; v != nil {
+				appendItem(render(v, false))
 				return
 			}
-			_, soft := st.deletedUsers[id]
+			_, soft := deleted[id]
 			appendItem(func(b []byte) []byte { return appendRemoved(b, id, !soft) })
 		})
 	}
@@ -201,13 +216,9 @@ func (t *Tenant) userDelta(rc *reqCtx) *response {
 		if ds.tok.Phase == 'i' && !ds.latest {
 			from = ds.tok.From // changes made during the full read come next round
 		}
-		done = pageToken{Kind: "udelta", Tenant: t.info.ID, Phase: 'c', After: from, From: from, Sel: ds.tok.Sel}
+		done = pageToken{Kind: tokKind, Tenant: t.info.ID, Phase: 'c', After: from, From: from, Sel: ds.tok.Sel}
 	}
-	b = t.appendDeltaLink(b, rc, "/users/delta", next, done)
-	b = append(b, `,"value":[`...)
-	out := make([]byte, 0, len(b)+len(items)+2)
-	out = append(append(append(out, b...), items...), "]}"...)
-	return jsonResponse(200, out)
+	return items, next, done
 }
 
 // splitMembersSelect removes "members" from a groups $select and reports
@@ -252,9 +263,6 @@ func (t *Tenant) groupDelta(rc *reqCtx) *response {
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, rc.context("groups"+selectSuffix(names)))
-	var items []byte
-	var next *pageToken
-	n := 0
 	render := func(g *Group, initial bool) func([]byte) []byte {
 		return func(b []byte) []byte {
 			if !withMembers {
@@ -265,50 +273,7 @@ func (t *Tenant) groupDelta(rc *reqCtx) *response {
 			return append(st.appendMembersDelta(b, g, initial, ds.tok.From), '}')
 		}
 	}
-	appendItem := func(f func([]byte) []byte) {
-		if n > 0 {
-			items = append(items, ',')
-		}
-		items = f(items)
-		n++
-	}
-	switch {
-	case ds.latest:
-	case ds.tok.Phase == 'i':
-		var last uint64
-		more := false
-		st.groupList.scan(ds.tok.After, func(ord uint64, g *Group) bool {
-			if n == ds.size {
-				more = true
-				return false
-			}
-			appendItem(render(g, true))
-			last = ord
-			return true
-		})
-		if more {
-			nt := ds.tok
-			nt.After = last
-			next = &nt
-		}
-	default:
-		next = st.scanChanges(ds.tok, kindGroup, ds.size, func(id string) {
-			if g := st.groups[id]; g != nil {
-				appendItem(render(g, false))
-				return
-			}
-			_, soft := st.deletedGroups[id]
-			appendItem(func(b []byte) []byte { return appendRemoved(b, id, !soft) })
-		})
-	}
-	var done pageToken
-	if next == nil {
-		from := st.head()
-		if ds.tok.Phase == 'i' && !ds.latest {
-			from = ds.tok.From
-		}
-		done = pageToken{Kind: "gdelta", Tenant: t.info.ID, Phase: 'c', After: from, From: from, Sel: ds.tok.Sel}
-	}
+	items, next, done := deltaItems(t, ds, kindGroup, "gdelta", &st.groupList, st.groups, st.deletedGroups, render, nil)
 	b = t.appendDeltaLink(b, rc, "/groups/delta", next, done)
 	b = append(b, `,"value":[`...)
 	b = append(b, items...)
