@@ -94,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Xtsync, "xtsync", "", "xtsync binary (default: go build into a temporary directory).")
 	fs.Var(&c.flags, "flag", "Extra flag for every xtsync process (repeatable), e.g. -flag=-writer.concurrency=8.")
 	fs.StringVar(&o.ProfileDir, "pprof", "", "Directory for CPU (20 s, from 3 s into each cycle) and heap profiles of every service process (needs -http.pprof in xtsync).")
+	fs.DurationVar(&o.ProfileStart, "pprof-start", 3*time.Second, "How far into each cycle the -pprof CPU profiles start (0 for short delta cycles).")
 	fs.BoolVar(&o.NoSyncAlways, "no-sync-always", false, "Embedded JetStream without fsync on every write (the product default is SyncAlways).")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "Bound on one run.")
 	fs.BoolVar(&o.NoCheck, "no-check", false, "Do not read the tenants back after each cycle.")

@@ -53,9 +53,12 @@ type Options struct {
 	Deltas []int
 	Seed   uint64
 
-	Xtsync       string
-	Flags        []string
-	ProfileDir   string
+	Xtsync     string
+	Flags      []string
+	ProfileDir string
+	// ProfileStart is how far into each cycle the CPU profiles start
+	// (a delta cycle can be shorter than the default 3 s).
+	ProfileStart time.Duration
 	NoSyncAlways bool
 	Timeout      time.Duration
 	// NoCheck skips reading both tenants back after each cycle.
@@ -133,6 +136,9 @@ type Result struct {
 	Mirrored                      bool
 	Problems                      []string
 	Profiles                      []string
+	// Heaps are the heap watch's snapshots (-pprof): each process's last
+	// new RSS highs.
+	Heaps []MemSnapshot
 }
 
 // UsersPerSecond is in-scope users over the cycle.
@@ -300,6 +306,13 @@ func (c *cluster) runCycles(ctx context.Context, cfgIDs []string, name string, l
 			r.Profiles = c.profile(ctx, name)
 		}()
 	}
+	var heapsDone chan []MemSnapshot
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	if c.o.ProfileDir != "" {
+		heapsDone = make(chan []MemSnapshot, 1)
+		go func() { heapsDone <- c.watchHeaps(watchCtx, name, start) }()
+	}
 	done := make([]synclog.Progress, len(cfgIDs))
 	r.PerConfig = make([]time.Duration, len(cfgIDs))
 	var firstWrite, lastWrite time.Time
@@ -369,6 +382,9 @@ func (c *cluster) runCycles(ctx context.Context, cfgIDs []string, name string, l
 		}
 	}
 	r.Duration = time.Since(start)
+	if stopWatch(); heapsDone != nil {
+		r.Heaps = <-heapsDone
+	}
 	if !firstWrite.IsZero() {
 		// Writes are seen at 100 ms resolution: count one period for the first.
 		r.WriteWindow = lastWrite.Sub(firstWrite) + 100*time.Millisecond
@@ -450,7 +466,7 @@ func (c *cluster) profile(ctx context.Context, cycle string) []string {
 	select {
 	case <-ctx.Done():
 		return nil
-	case <-time.After(3 * time.Second):
+	case <-time.After(c.o.ProfileStart):
 	}
 	var out []string
 	tag := strings.ReplaceAll(cycle, " ", "-")
