@@ -104,14 +104,15 @@ func (f changeFactory) userChanges(p graph.DeltaPage[graph.User]) ([]*eventsv1.S
 // members@delta lists them all; on a later round it lists only what
 // changed, so the reader lists the members of each changed group instead
 // (the transformer's decide needs the whole set, and a group whose
-// attributes alone changed must not look empty).
-func (f changeFactory) groupChanges(ctx context.Context, src graph.Source, p graph.DeltaPage[graph.Group], initial bool, concurrency int) ([]*eventsv1.SourceChange, error) {
+// attributes alone changed must not look empty): those of the groups list
+// reports (nil: all) only; the others go without members (memberscope.go).
+func (f changeFactory) groupChanges(ctx context.Context, src graph.Source, p graph.DeltaPage[graph.Group], initial bool, concurrency int, list membersFilter) ([]*eventsv1.SourceChange, error) {
 	members := make([][]string, len(p.Objects))
 	if initial {
 		for i, g := range p.Objects {
 			members[i] = userMembers(g.Members)
 		}
-	} else if err := listMembers(ctx, src, p.Objects, members, concurrency); err != nil {
+	} else if err := listMembers(ctx, src, p.Objects, members, concurrency, list); err != nil {
 		return nil, err
 	}
 	out := make([]*eventsv1.SourceChange, 0, len(p.Objects)+len(p.Removed))
@@ -137,14 +138,17 @@ func userMembers(ms []graph.MemberChange) []string {
 	return out
 }
 
-// listMembers fills members[i] with the direct member ids of groups[i],
-// at most concurrency listings at once.
-func listMembers(ctx context.Context, src graph.Source, groups []graph.Group, members [][]string, concurrency int) error {
+// listMembers fills members[i] with the direct member ids of groups[i]
+// that list reports (nil: all), at most concurrency listings at once.
+func listMembers(ctx context.Context, src graph.Source, groups []graph.Group, members [][]string, concurrency int, list membersFilter) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for i, g := range groups {
+		if list != nil && !list(g.ID) {
+			continue
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():

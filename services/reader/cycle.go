@@ -45,6 +45,9 @@ type cycle struct {
 	carried int64
 	// userSel is the users $select of this configuration (userSelect).
 	userSel []string
+	// listMembers chooses the changed groups a delta groups round lists
+	// the members of (membersFilter; nil: all).
+	listMembers membersFilter
 	// usersRead holds the ids a delta users round published in this run:
 	// the revisit set skips them (one change per object and cycle).
 	usersRead map[string]bool
@@ -154,6 +157,9 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	if err != nil {
 		return err
 	}
+	if !groups.full {
+		c.listMembers = c.membersFilter(ctx)
+	}
 	c.pp.scopeOnly = deferGroups
 	err = c.read(ctx, groups, sel, c.fetchGroups)
 	c.pp.scopeOnly = false
@@ -249,7 +255,7 @@ func (c *cycle) fetchGroups(ctx context.Context, req graph.DeltaRequest, full bo
 	if err != nil {
 		return pageResult{}, fmt.Errorf("read groups delta page: %w", err)
 	}
-	changes, err := c.f.groupChanges(ctx, c.src, p, full, c.r.cfg.MemberConcurrency)
+	changes, err := c.f.groupChanges(ctx, c.src, p, full, c.r.cfg.MemberConcurrency, c.listMembers)
 	if err != nil {
 		return pageResult{}, err
 	}
