@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&o.Seed, "seed", 1, "Seed of the random source changes.")
 	fs.StringVar(&o.Xtsync, "xtsync", "", "xtsync binary (default: go build into a temporary directory).")
 	fs.Var(&c.flags, "flag", "Extra flag for every xtsync process (repeatable), e.g. -flag=-writer.concurrency=8.")
-	fs.StringVar(&o.ProfileDir, "pprof", "", "Directory for CPU (20 s, from 3 s into each cycle) and heap profiles of every service process (needs -http.pprof in xtsync).")
+	fs.StringVar(&o.ProfileDir, "pprof", "", "Directory for CPU (20 s, from 3 s into each cycle) and heap profiles of every service process, and heap profiles with runtime.MemStats each time a process's RSS passes its last profiled high by 10% (the last 3 kept, reported) (needs -http.pprof in xtsync).")
 	fs.DurationVar(&o.ProfileStart, "pprof-start", 3*time.Second, "How far into each cycle the -pprof CPU profiles start (0 for short delta cycles).")
 	fs.BoolVar(&o.NoSyncAlways, "no-sync-always", false, "Embedded JetStream without fsync on every write (the product default is SyncAlways).")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "Bound on one run.")

@@ -44,19 +44,31 @@ func sampleProc(pid string) (procSample, error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	s.CPU = time.Duration(ut+st) * time.Second / clockTicks
-	st2, err := os.Open("/proc/" + pid + "/status")
+	s.PeakRSS, err = statusBytes(pid, "VmHWM:")
+	return s, err
+}
+
+// currentRSS is a process's VmRSS.
+func currentRSS(pid string) (int64, error) { return statusBytes(pid, "VmRSS:") }
+
+// statusBytes reads one "<key> <n> kB" line of /proc/<pid>/status.
+func statusBytes(pid, key string) (int64, error) {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
-		return s, err
+		return 0, err
 	}
-	defer st2.Close()
-	sc := bufio.NewScanner(st2)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			s.PeakRSS = kb << 10
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err
 		}
 	}
-	return s, nil
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no %s in /proc/%s/status", key, pid)
 }
 
 // resetPeak resets a process's VmHWM to its current RSS (clear_refs 5),

@@ -95,6 +95,9 @@ func (r Result) Print(w io.Writer) {
 	for _, p := range r.Profiles {
 		fmt.Fprintf(w, "  profile:         %s\n", p)
 	}
+	for _, h := range r.Heaps {
+		fmt.Fprintf(w, "  heap at RSS high: %s\n                   %s\n", h, h.Profile)
+	}
 }
 
 // RedisPerObject is Redis growth per object of the cycle.
