@@ -10,9 +10,11 @@
 //     assigned-group membership store first (AssignedMembers). A scope-only
 //     batch stops here: its changes are stored for the cycle's groups
 //     provisioning round (CycleGroups) and nothing is published.
-//  3. One ConnectorStore.GetMany loads the entries of the batch's objects
-//     and of everything they reference (managers, group members); one HMGET
-//     loads the assigned groups of its users.
+//  3. One ConnectorStore.GetMany loads the entries of the batch's objects;
+//     the target ids of everything they reference (managers, group
+//     members) are read 2,000 entries at a time, keeping only the ids, so
+//     a batch's memory does not grow with its groups' full entries; one
+//     HMGET loads the assigned groups of its users.
 //  4. decide.Decide runs per object; every decision becomes a WriteIntent,
 //     Skip and Fail included (writers do nothing for them; the log service
 //     logs them).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +99,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		return &Result{Intents: &eventsv1.IntentBatch{ConfigurationId: cfgID, CycleId: cycle,
 			TargetTenantId: comp.TargetTenantID, Shard: b.GetShard()}, Threshold: comp.DeletionThreshold}, nil
 	}
-	entries, direct, err := t.load(ctx, b, assigned)
+	entries, targets, direct, err := t.load(ctx, b, assigned)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +116,13 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		}
 	}
 	resolve := func(id string) (string, bool) {
-		e, ok := entries[id]
-		if !ok || e.TargetID == "" || (e.State != redisx.Active && e.State != redisx.Disabled) {
-			return "", false
+		if tid, ok := targets[id]; ok {
+			return tid, true
 		}
-		return e.TargetID, true
+		if e, ok := entries[id]; ok && resolvable(e) { // an object of the batch
+			return e.TargetID, true
+		}
+		return "", false
 	}
 	out := &eventsv1.IntentBatch{ConfigurationId: cfgID, CycleId: cycle, TargetTenantId: comp.TargetTenantID,
 		Shard: b.GetShard(), Intents: make([]*eventsv1.WriteIntent, 0, len(b.GetChanges()))}
@@ -178,47 +181,102 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	return res, nil
 }
 
-// load reads, in one round trip each, the connector entries of the batch's
-// objects and of everything they reference (managers, members), and the
-// assigned groups of its users.
-func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, assigned bool) (map[string]redisx.Entry, map[string][]string, error) {
-	ids := make([]string, 0, len(b.GetChanges()))
-	seen := make(map[string]struct{}, len(b.GetChanges()))
-	add := func(id string) {
-		if _, ok := seen[id]; !ok && id != "" {
-			seen[id] = struct{}{}
-			ids = append(ids, id)
-		}
-	}
+// load reads the connector entries of the batch's objects, the target ids
+// of everything they reference (managers, members) and the assigned groups
+// of its users.
+func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, assigned bool) (map[string]redisx.Entry, map[string]string, map[string][]string, error) {
+	cfg := b.GetConfigurationId()
+	objects := make([]string, 0, len(b.GetChanges()))
+	inBatch := make(map[string]struct{}, len(b.GetChanges()))
 	var users []string
 	for _, ch := range b.GetChanges() {
-		obj := ch.GetObject()
-		add(obj.GetObjectId())
-		if obj.GetType() == groupType {
+		id := ch.GetObject().GetObjectId()
+		if _, ok := inBatch[id]; !ok {
+			inBatch[id] = struct{}{}
+			objects = append(objects, id)
+		}
+		if ch.GetObject().GetType() != groupType {
+			users = append(users, id)
+		}
+	}
+	var refs []string
+	seen := map[string]struct{}{}
+	add := func(id string) {
+		if _, ok := inBatch[id]; ok || id == "" {
+			return
+		}
+		if _, ok := seen[id]; !ok {
+			seen[id] = struct{}{}
+			refs = append(refs, id)
+		}
+	}
+	for _, ch := range b.GetChanges() {
+		if ch.GetObject().GetType() == groupType {
 			for _, m := range ch.GetMemberIds() {
 				add(m)
 			}
-			continue
-		}
-		users = append(users, obj.GetObjectId())
-		if m := managerOf(ch); m != "" {
+		} else if m := managerOf(ch); m != "" {
 			add(m)
 		}
 	}
-	entries, err := t.deps.Connectors.GetMany(ctx, b.GetConfigurationId(), ids)
+	seen = nil
+	entries, err := t.getEntries(ctx, cfg, objects)
 	if err != nil {
-		if errors.Is(err, redisx.ErrInvalid) {
-			return nil, nil, natsx.Permanent(err)
-		}
-		return nil, nil, fmt.Errorf("load %d connector entries: %w", len(ids), err)
+		return nil, nil, nil, err
+	}
+	targets, err := t.resolveRefs(ctx, cfg, refs)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var direct map[string][]string
 	if assigned {
-		if direct, err = t.members.DirectGroups(ctx, b.GetConfigurationId(), users); err != nil {
-			return nil, nil, err
+		if direct, err = t.members.DirectGroups(ctx, cfg, users); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	return entries, direct, nil
+	return entries, targets, direct, nil
+}
+
+// refChunk is how many referenced objects' connector entries are decoded
+// at once: only their target ids are kept, so a batch of groups with a
+// million members in all holds a million target ids, not a million
+// decoded entries (which made the all-in-one's peak RSS grow faster than
+// the tenant: every guest is in every all-guests group).
+const refChunk = 2000
+
+// resolveRefs maps each referenced id to its target id, for those whose
+// entry resolves (resolvable).
+func (t *Transformer) resolveRefs(ctx context.Context, cfg string, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for chunk := range slices.Chunk(ids, refChunk) {
+		entries, err := t.getEntries(ctx, cfg, chunk)
+		if err != nil {
+			return nil, err
+		}
+		for id, e := range entries {
+			if resolvable(e) {
+				out[id] = e.TargetID
+			}
+		}
+	}
+	return out, nil
+}
+
+func (t *Transformer) getEntries(ctx context.Context, cfg string, ids []string) (map[string]redisx.Entry, error) {
+	entries, err := t.deps.Connectors.GetMany(ctx, cfg, ids)
+	if err != nil {
+		if errors.Is(err, redisx.ErrInvalid) {
+			return nil, natsx.Permanent(err)
+		}
+		return nil, fmt.Errorf("load %d connector entries: %w", len(ids), err)
+	}
+	return entries, nil
+}
+
+// resolvable reports an entry whose target object a reference can point
+// to.
+func resolvable(e redisx.Entry) bool {
+	return e.TargetID != "" && (e.State == redisx.Active || e.State == redisx.Disabled)
 }
 
 // hold runs the deletion guard over the batch's deprovisioning intents and
