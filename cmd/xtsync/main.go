@@ -88,6 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case demoMode:
 		d.dataDirSet = flagSet(fs, "data-dir")
+		if !applyMemoryLimit(cfg, logger, stderr) {
+			return 2
+		}
 		if err := runDemo(ctx, cfg, d, logger, stdout); err != nil {
 			logger.Error("demo failed", "err", err)
 			return 1
@@ -114,11 +117,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	if !applyMemoryLimit(cfg, logger, stderr) {
+		return 2
+	}
 	if err := a.Run(ctx, targets); err != nil {
 		logger.Error("xtsync stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// applyMemoryLimit sets the process's soft memory limit (-memory.limit).
+func applyMemoryLimit(cfg app.Config, logger *slog.Logger, stderr io.Writer) bool {
+	l, err := app.ApplyMemoryLimit(cfg.MemoryLimit)
+	if err != nil {
+		fmt.Fprintf(stderr, "-%v\n", err)
+		return false
+	}
+	logger.Info("memory limit", "bytes", l.Bytes, "source", l.Source)
+	return true
 }
 
 // listConfig lets -list-targets print the graph without the flags a run

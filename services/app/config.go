@@ -55,6 +55,10 @@ type Config struct {
 	// MetricsPoll is how often queue lag, escrows and quarantines are
 	// read for /metrics.
 	MetricsPoll time.Duration `yaml:"metrics_poll"`
+	// MemoryLimit is the Go runtime's soft memory limit: "auto" (GOMEMLIMIT
+	// if set, else 90% of the container's limit, else 1GiB), a size, or
+	// "off". cmd/xtsync applies it (ApplyMemoryLimit).
+	MemoryLimit string `yaml:"memory_limit"`
 
 	Scheduler   scheduler.Config   `yaml:"scheduler"`
 	Reader      reader.Config      `yaml:"reader"`
@@ -82,6 +86,7 @@ func (c *Config) RegisterFlags(f *flag.FlagSet) {
 	f.StringVar(&c.HTTPListenAddr, "http.listen-addr", DefaultHTTPListenAddr, "Address of /metrics, /live and /ready; empty serves none.")
 	f.BoolVar(&c.HTTPPprof, "http.pprof", false, "Also serve Go profiles (net/http/pprof) under /debug/pprof/ on -http.listen-addr.")
 	f.DurationVar(&c.MetricsPoll, "metrics.poll-interval", 15*time.Second, "How often queue lag, escrows and quarantines are read for /metrics.")
+	f.StringVar(&c.MemoryLimit, "memory.limit", MemoryLimitAuto, "Soft memory limit of the Go runtime (GC works harder near it): auto = GOMEMLIMIT if set, else 90% of the container (cgroup) limit, else 1GiB; or a size (900MiB, 2GiB), or off.")
 	c.Scheduler.RegisterFlags("scheduler.", f)
 	c.Reader.RegisterFlags("reader.", f)
 	c.Transformer.RegisterFlags("transformer.", f)
@@ -135,6 +140,9 @@ func (c Config) Validate() error {
 	}
 	if c.MetricsPoll <= 0 {
 		errs = append(errs, fmt.Errorf("metrics.poll-interval %s must be positive", c.MetricsPoll))
+	}
+	if _, err := ResolveMemoryLimit(c.MemoryLimit, "", ""); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.Tracing.Validate(), c.Topology.Validate(), c.GRPC.Validate(), c.Scheduler.Validate(),
 		c.Reader.Validate(), c.Transformer.Validate(), c.Writer.Validate(), c.Synclog.Validate())
