@@ -221,6 +221,10 @@ func (c *cluster) startService(ctx context.Context, name, targets string, extra 
 		"-log.level=warn",
 		"-scheduler.tick=100ms",
 		"-reader.barrier-poll=50ms",
+		// JetStream refuses streams whose caps add up past 75% of the free
+		// disk; the log stream's default 8 GiB alone fails on a shared
+		// machine, and a run logs far less than 2 GiB.
+		"-nats.topology.log-max-bytes=2147483648",
 		fmt.Sprintf("-writer.writes-per-minute=%d", c.o.writerBudget()),
 		fmt.Sprintf("-writer.write-burst=%d", c.o.writerBurst()),
 	}
