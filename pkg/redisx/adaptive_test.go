@@ -16,8 +16,11 @@ import (
 // rate every writer of the fleet reads.
 type step struct {
 	after time.Duration
-	got   string // "429" or "reserve"
-	rate  float64
+	// "429"; "reserve": the writers ask more than the rate gives (one
+	// reservation granted, a larger one refused); "free": they ask less
+	// (granted); "expire": the state's idle hour passes.
+	got  string
+	rate float64
 }
 
 // TestAdaptiveRate: the shared rate follows the tenant's 429s: a hard
@@ -75,6 +78,11 @@ func TestAdaptiveRate(t *testing.T) {
 			{3 * s, "429", 409.1175},       // which collides too: gently
 			{5 * s, "reserve", 420.481875}, // half the gap to 5% under the new ceiling 454.575
 		}},
+		{"no raise while the writers ask less than the rate", []step{
+			{0, "429", 300}, {5 * s, "free", 435}, // the 429 showed the rate bound
+			{5 * s, "free", 435}, {5 * s, "free", 435},
+			{0, "reserve", 435}, {s, "free", 502.5},
+		}},
 		{"never under the floor", []step{
 			{0, "429", 300}, {3 * s, "429", 150}, {3 * s, "429", 75}, {3 * s, "429", 37.5},
 			{3 * s, "429", 18.75}, {3 * s, "429", 12}, {3 * s, "429", 12},
@@ -82,32 +90,158 @@ func TestAdaptiveRate(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			tenant := "tenant-" + string(rune('a'+i))
-			now := time.UnixMilli(1_000_000)
-			fleet := func() *Limiter {
-				l := NewLimiter(srv.Client(t), func(string) redis_rate.Limit { return limit }).WithAdaptive(ad)
-				l.now = func() time.Time { return now }
-				return l
-			}
-			a, b := fleet(), fleet() // two writers
-			for n, st := range tc.steps {
-				now = now.Add(st.after)
-				switch st.got {
-				case "429":
-					require.NoError(t, a.Backoff(ctx, tenant, time.Minute))
-					// The pause is Retry-After's business, not the rate's.
-					require.NoError(t, srv.Client(t).Del(ctx, pauseKey(tenant)).Err())
-				case "reserve":
-					_, err := a.Reserve(ctx, tenant, 1)
-					require.NoError(t, err)
-				}
-				r, lowered, err := b.Rate(ctx, tenant)
-				require.NoError(t, err)
-				require.InDelta(t, st.rate, r, 0.001, "step %d (%s after %s)", n, st.got, st.after)
-				require.Equal(t, st.rate < 600, lowered, "step %d", n)
-			}
+			runSteps(t, srv, limit, ad, "tenant-"+string(rune('a'+i)), tc.steps)
 		})
+	}
+}
+
+// runSteps plays steps on two writers of a fleet with a clock of its own
+// (the adaptive state's; the GCRA budget keeps Redis time).
+func runSteps(t *testing.T, srv *redistest.Server, limit redis_rate.Limit, ad Adaptive, tenant string, steps []step) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_000_000)
+	fleet := func() *Limiter {
+		l := NewLimiter(srv.Client(t), func(string) redis_rate.Limit { return limit }).WithAdaptive(ad)
+		l.now = func() time.Time { return now }
+		return l
+	}
+	a, b := fleet(), fleet() // two writers
+	for n, st := range steps {
+		now = now.Add(st.after)
+		switch st.got {
+		case "429":
+			require.NoError(t, a.Backoff(ctx, tenant, time.Minute))
+			// The pause is Retry-After's business, not the rate's.
+			require.NoError(t, srv.Client(t).Del(ctx, pauseKey(tenant)).Err())
+		case "expire": // what an idle hour does
+			require.NoError(t, srv.Client(t).Del(ctx, adaptKey(tenant)).Err())
+		case "reserve", "free":
+			d, err := a.Reserve(ctx, tenant, 1)
+			require.NoError(t, err)
+			require.Zero(t, d)
+			if st.got == "reserve" {
+				d, err = a.Reserve(ctx, tenant, limit.Burst)
+				require.NoError(t, err)
+				require.Positive(t, d, "step %d: the rate binds", n)
+			}
+			// Budget left over must not hide a pacing step: the rate, not
+			// the tokens, is under test here.
+			require.NoError(t, srv.Client(t).Del(ctx, "rate:"+rateKey(tenant)).Err())
+		}
+		r, lowered, err := b.Rate(ctx, tenant)
+		require.NoError(t, err)
+		require.InDelta(t, st.rate, r, 0.001, "step %d (%s after %s)", n, st.got, st.after)
+		require.Equal(t, st.rate < float64(limit.Rate), lowered, "step %d", n)
+	}
+}
+
+// TestAdaptiveSlowStart: in slow start a fresh tenant starts at SlowStart
+// of the configured rate and doubles each two quiet Intervals until the first
+// 429, which goes back to the last doubling that ran quiet and ends the
+// slow start (then the gap to the ceiling halves), or the configured
+// rate, which it keeps (no second slow start) until an idle hour.
+// Configured 600/min, SlowStart 1/8: 75/min; Interval 5 s, as
+// TestAdaptiveRate.
+func TestAdaptiveSlowStart(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	limit := redis_rate.Limit{Rate: 600, Burst: 100, Period: time.Minute}
+	ad := Adaptive{Decrease: 0.5, Near: 0.9, Hold: 2 * time.Second, Interval: 5 * time.Second,
+		Margin: 0.05, Plateau: 2, Probe: 0.1, Floor: 0.02, SlowStart: 0.125}
+	const s = time.Second
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"doubles each quiet interval up to the configured rate, and stays", []step{
+			{0, "none", 75}, // before any use: where it will start
+			{0, "reserve", 75}, {9 * s, "reserve", 75}, {s, "reserve", 150},
+			{10 * s, "reserve", 300}, {10 * s, "reserve", 600},
+			{10 * s, "reserve", 600}, {time.Hour - s, "reserve", 600},
+		}},
+		{"the first 429 goes back to the last quiet doubling, then halves the gap", []step{
+			{0, "reserve", 75}, {10 * s, "reserve", 150}, {10 * s, "reserve", 300},
+			{s, "429", 150}, // ceiling 300: target 285; one Interval again
+			{5 * s, "reserve", 217.5}, {5 * s, "reserve", 251.25},
+		}},
+		{"a 429 before any doubling halves it", []step{
+			{0, "reserve", 75}, {s, "429", 37.5}, {5 * s, "reserve", 37.5 + (71.25-37.5)/2},
+		}},
+		{"no doubling while the writers ask less than the rate", []step{
+			{0, "free", 75}, {10 * s, "free", 75}, {10 * s, "free", 75}, {0, "reserve", 75}, {s, "free", 150},
+		}},
+		{"idle an hour: starts slow again", []step{
+			{0, "reserve", 75}, {10 * s, "reserve", 150}, {10 * s, "reserve", 300}, {10 * s, "reserve", 600},
+			{0, "expire", 75}, {0, "reserve", 75},
+		}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			runSteps(t, srv, limit, ad, "tenant-"+string(rune('a'+i)), tc.steps)
+		})
+	}
+}
+
+// TestSlowStartPaces: in slow start the first request is granted at once
+// however large, then grants are paced with a burst (Slack) that grows as
+// the rate doubles; without slow start a fresh tenant has the configured
+// burst. Configured 1200/min, burst 100, SlowStart 1/8: 150/min, then
+// 300/min; Slack 4 s: 10, then 20 tokens beyond a request of one.
+func TestSlowStartPaces(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	ctx := context.Background()
+	limit := redis_rate.Limit{Rate: 1200, Burst: 100, Period: time.Minute}
+	ad := Adaptive{Decrease: 0.5, Near: 0.9, Hold: 2 * time.Second, Interval: 5 * time.Second,
+		Margin: 0.05, Plateau: 2, Probe: 0.1, Floor: 0.02, Slack: 4 * time.Second, SlowStart: 0.125}
+	now := time.UnixMilli(1_000_000)
+	newLimiter := func(ad Adaptive) *Limiter {
+		l := NewLimiter(srv.Client(t), func(string) redis_rate.Limit { return limit }).WithAdaptive(ad)
+		l.now = func() time.Time { return now }
+		return l
+	}
+	// burst counts the grants of one token available at once at rate
+	// (per minute); a machine slower than a token's refill counts no bound.
+	burst := func(l *Limiter, tenant string, rate int) (int, bool) {
+		start := time.Now()
+		for n := 0; n <= limit.Burst; n++ {
+			d, err := l.Reserve(ctx, tenant, 1)
+			require.NoError(t, err)
+			if d > 0 {
+				return n, time.Since(start) < time.Minute/time.Duration(rate)
+			}
+		}
+		return limit.Burst + 1, time.Since(start) < time.Minute/time.Duration(rate)
+	}
+	l := newLimiter(ad)
+	d, err := l.Reserve(ctx, "tenant-a", limit.Burst)
+	require.NoError(t, err)
+	require.Zero(t, d, "the first request at once, however large")
+
+	tests := []struct {
+		name   string
+		tenant string
+		after  time.Duration
+		rate   int
+		want   int
+	}{
+		{"slow start: one request and the slack", "tenant-b", 0, 150, 11},
+		{"two quiet intervals double the rate and the slack", "tenant-b", 10 * time.Second, 300, 21},
+		{"and again", "tenant-b", 10 * time.Second, 600, 41},
+		{"at the configured rate: its burst", "tenant-b", 10 * time.Second, 1200, 100},
+	}
+	for _, tc := range tests {
+		now = now.Add(tc.after)
+		require.NoError(t, srv.Client(t).Del(ctx, "rate:"+rateKey(tc.tenant)).Err())
+		if got, timely := burst(l, tc.tenant, tc.rate); timely {
+			require.Equal(t, tc.want, got, tc.name)
+		}
+		r, _, err := l.Rate(ctx, tc.tenant)
+		require.NoError(t, err)
+		require.Equal(t, float64(tc.rate), r, tc.name)
+	}
+	steady := ad
+	steady.SlowStart = 0
+	if got, timely := burst(newLimiter(steady), "tenant-c", limit.Rate); timely {
+		require.Equal(t, limit.Burst, got, "without slow start: the configured burst at once")
 	}
 }
 

@@ -14,20 +14,25 @@ import (
 )
 
 // redisHarness runs one AOF redis-server per test; wrap decorates each
-// replica's stores (nil: the bare Redis stores).
+// replica's stores (nil: the bare Redis stores). The limiters adapt as the
+// writers' do (DefaultAdaptive), one in slow start and one not.
 func redisHarness(wrap func(storetest.Stores) storetest.Stores) storetest.Factory {
+	limit := func(string) redis_rate.Limit { return storetest.Limit }
+	steady, slow := redisx.DefaultAdaptive, redisx.DefaultAdaptive
+	steady.SlowStart, slow.SlowStart = 0, storetest.SlowStart
 	return func(t *testing.T) storetest.Harness {
 		srv := redistest.Start(t, redistest.Options{AppendOnly: true})
 		return storetest.Harness{
 			New: func(t *testing.T) storetest.Stores {
 				c := srv.Client(t)
 				s := storetest.Stores{
-					Watermarks:  redisx.NewWatermarks(c),
-					Connectors:  redisx.NewConnectors(c),
-					Escrows:     redisx.NewEscrows(c),
-					Quarantines: redisx.NewQuarantines(c, storetest.Policy),
-					Leases:      redisx.NewLeases(c),
-					Limiter:     redisx.NewLimiter(c, func(string) redis_rate.Limit { return storetest.Limit }),
+					Watermarks:   redisx.NewWatermarks(c),
+					Connectors:   redisx.NewConnectors(c),
+					Escrows:      redisx.NewEscrows(c),
+					Quarantines:  redisx.NewQuarantines(c, storetest.Policy),
+					Leases:       redisx.NewLeases(c),
+					Limiter:      redisx.NewLimiter(c, limit).WithAdaptive(steady),
+					SlowStarting: redisx.NewLimiter(c, limit).WithAdaptive(slow),
 				}
 				if wrap != nil {
 					s = wrap(s)

@@ -22,12 +22,13 @@ func TestDecoratedStoresConform(t *testing.T) {
 	r := redisx.NewRetry(redisx.RetryPolicy{MaxElapsed: 5 * time.Second})
 	storetest.RunAll(t, redisHarness(func(s storetest.Stores) storetest.Stores {
 		return storetest.Stores{
-			Watermarks:  m.Watermarks(r.Watermarks(s.Watermarks)),
-			Connectors:  m.Connectors(r.Connectors(s.Connectors)),
-			Escrows:     m.Escrows(r.Escrows(s.Escrows)),
-			Quarantines: m.Quarantines(r.Quarantines(s.Quarantines)),
-			Leases:      m.Leases(s.Leases),
-			Limiter:     m.Limiter(r.Limiter(s.Limiter)),
+			Watermarks:   m.Watermarks(r.Watermarks(s.Watermarks)),
+			Connectors:   m.Connectors(r.Connectors(s.Connectors)),
+			Escrows:      m.Escrows(r.Escrows(s.Escrows)),
+			Quarantines:  m.Quarantines(r.Quarantines(s.Quarantines)),
+			Leases:       m.Leases(s.Leases),
+			Limiter:      m.Limiter(r.Limiter(s.Limiter)),
+			SlowStarting: m.Limiter(r.Limiter(s.SlowStarting)),
 		}
 	}))
 }

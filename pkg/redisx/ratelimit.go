@@ -41,7 +41,6 @@ return 1
 // with it again after every pause.
 type Limiter struct {
 	rdb      redis.UniversalClient
-	gcra     *redis_rate.Limiter
 	limits   func(tenant string) redis_rate.Limit
 	adaptive Adaptive
 	now      func() time.Time
@@ -62,8 +61,21 @@ type Limiter struct {
 // probes above, Probe of the rate, doubling each interval, until a 429
 // sets a new ceiling or it is back at the configured rate (the tenant's
 // budget grew; a quiet rate above the ceiling forgets it). Never under
-// Floor of the configured rate. The state is per tenant in Redis (shared
+// Floor of the configured rate. A step needs the rate to have bound the
+// fleet since the last one (a Reserve refused): a rate the writers did not
+// use has not run quiet (TCP's congestion window validation), and raising
+// it would let a burst of demand find a rate the tenant never accepted. The state is per tenant in Redis (shared
 // by the fleet) and expires after an idle hour.
+//
+// SlowStart > 0 is TCP's slow start: a tenant without state (first use,
+// or idle an hour) starts at SlowStart of the configured rate, not with
+// its burst, and the rate doubles each two quiet Intervals (a 429 comes
+// back a $batch round trip late, seconds on a loaded machine: doubling
+// before it overshoots four times) until the first 429
+// (which lowers it to the last doubling that ran quiet) or the configured
+// rate. The first request is granted at once; the rest are paced. Without
+// it a fleet configured above the tenant's budget sends its whole burst
+// into the tenant's smaller one before any 429 can lower the rate.
 type Adaptive struct {
 	Off      bool
 	Decrease float64
@@ -76,17 +88,21 @@ type Adaptive struct {
 	Floor    float64
 	// Slack is the burst a lowered rate allows beyond the request, in time
 	// at that rate.
-	Slack time.Duration
+	Slack     time.Duration
+	SlowStart float64
 }
 
 // DefaultAdaptive: measured on the storm scenario (writers at 6,000/min,
-// a tenant at 1,800/min with a burst of 20), BENCHMARKS.md finding (b),
-// which it does not meet yet. Steps of the configured rate (the previous
-// 5% per 5 s) were coarse against a tenant at a third of it and forgot
-// the tenant's limit after each collision; a longer Hold (3 s) let the
-// first wave run longer (8.8% 429s), a shorter one (1 s) did no better.
+// a tenant at 1,800/min with a burst of 20), BENCHMARKS.md finding (b).
+// Steps of the configured rate (the previous 5% per 5 s) were coarse
+// against a tenant at a third of it and forgot the tenant's limit after
+// each collision; a longer Hold (3 s) let the first wave run longer (8.8%
+// 429s), a shorter one (1 s) did no better. No Slack: a tenant's burst
+// can be one $batch (20 writes), so grants ahead of the pace arrive early
+// and collide well under the tenant's rate (250 ms of slack collided at
+// ~75% of it, which then became the ceiling).
 var DefaultAdaptive = Adaptive{Decrease: 0.5, Near: 0.9, Hold: 2 * time.Second, Interval: 2 * time.Second,
-	Margin: 0.05, Plateau: 8, Probe: 0.01, Floor: 0.02, Slack: 250 * time.Millisecond}
+	Margin: 0.05, Plateau: 8, Probe: 0.01, Floor: 0.02, SlowStart: 0.25}
 
 var _ RateLimiter = (*Limiter)(nil)
 
@@ -98,7 +114,7 @@ func NewLimiter(rdb redis.UniversalClient, limits func(tenant string) redis_rate
 	if limits == nil {
 		limits = func(string) redis_rate.Limit { return DefaultWriteLimit }
 	}
-	return &Limiter{rdb: rdb, gcra: redis_rate.NewLimiter(rdb), limits: limits, adaptive: DefaultAdaptive, now: time.Now}
+	return &Limiter{rdb: rdb, limits: limits, adaptive: DefaultAdaptive, now: time.Now}
 }
 
 // WithAdaptive replaces the adaptation of the shared rate (Off: the
@@ -110,7 +126,47 @@ func (l *Limiter) WithAdaptive(a Adaptive) *Limiter {
 
 // Adaptive state, KEYS[1] (HASH): r rate in use; hi ceiling (the rate of
 // the last 429); lo last rate that ran a quiet Interval; d last decrease,
-// q last 429, t last step (ms); k steps at the target.
+// q last 429, t last step, w last time the rate bound the fleet (a
+// Reserve refused, a 429) (ms); k steps at the target; s 1 in slow start.
+// In slow start mode a tenant back at the configured rate keeps r (so the
+// next Reserve does not start slow again) until the state expires.
+
+// gcraScript is redis_rate's GCRA (same key and TAT encoding: seconds
+// since 2017 by Redis' clock) with reservations up to ahead seconds: it
+// returns {1, wait} with the tokens taken, or {0, retry} with nothing
+// taken. While adapted (ARGV[6] 1) a grant that has to wait, or a refusal,
+// records that the rate bound the fleet (w = ARGV[7] ms) in the adaptive
+// state (KEYS[2], never created here). ARGV burst, rate, period s, cost,
+// ahead s, adapted, now ms.
+var gcraScript = redis.NewScript(`
+redis.replicate_commands()
+local burst, rate, period = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cost, ahead = tonumber(ARGV[4]), tonumber(ARGV[5])
+local ei = period / rate
+local t = redis.call('TIME')
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+local tat = math.max(tonumber(redis.call('GET', KEYS[1])) or now, now)
+local new_tat = tat + ei * cost
+local wait = new_tat - ei * burst - now
+if wait > 0 and ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[2], 'w', ARGV[7])
+end
+if wait > ahead then
+  return {0, tostring(wait - ahead)}
+end
+redis.call('SET', KEYS[1], new_tat, 'EX', math.ceil(new_tat - now))
+return {1, tostring(math.max(wait, 0))}
+`)
+
+// startScript starts a tenant without state slow: r = ARGV[1]. ARGV
+// start rate, now ms, TTL ms.
+var startScript = redis.NewScript(`
+local r = redis.call('HGET', KEYS[1], 'r')
+if r then return r end
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 's', 1, 't', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return ARGV[1]
+`)
 
 // lowerScript records a 429, and lowers the rate unless it did within
 // Hold. ARGV configured rate, Decrease, Near, floor rate, Hold ms, now ms,
@@ -133,36 +189,42 @@ else
   r = r * tonumber(ARGV[2])
 end
 r = math.max(tonumber(ARGV[4]), r)
-redis.call('HSET', KEYS[1], 'r', tostring(r), 'hi', tostring(hi), 'd', now, 'q', now, 't', now, 'k', 0)
+redis.call('HSET', KEYS[1], 'r', tostring(r), 'hi', tostring(hi), 'd', now, 'q', now, 't', now, 'w', now, 'k', 0)
+redis.call('HDEL', KEYS[1], 's')
 if not lo then redis.call('HDEL', KEYS[1], 'lo') end
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 return tostring(r)
 `)
 
 // raiseScript takes one step after a quiet Interval (no 429, no step): the
-// rate ran quiet (lo); it closes half the gap to the target, or rests
-// there Plateau steps, then probes by Probe * 2^n. At the configured rate
-// the state is dropped. ARGV configured rate, Interval ms, Margin,
-// Plateau, Probe, now ms, TTL ms.
+// rate ran quiet (lo); in slow start (two Intervals) it doubles, else it closes half the
+// gap to the target, or rests there Plateau steps, then probes by Probe *
+// 2^n. At the configured rate the state is dropped, or in slow start mode
+// (ARGV[8] 1) reduced to r. ARGV configured rate, Interval ms, Margin,
+// Plateau, Probe, now ms, TTL ms, slow start mode.
 var raiseScript = redis.NewScript(`
-local s = redis.call('HMGET', KEYS[1], 'r', 'hi', 't', 'q', 'k')
+local s = redis.call('HMGET', KEYS[1], 'r', 'hi', 't', 'q', 'k', 's')
 local r = tonumber(s[1])
 local limit = tonumber(ARGV[1])
-if not r then
+if not r or r >= limit then
   return ARGV[1]
 end
-local now = tonumber(ARGV[6])
-if now - math.max(tonumber(s[3]) or 0, tonumber(s[4]) or 0) < tonumber(ARGV[2]) then
+local now, interval = tonumber(ARGV[6]), tonumber(ARGV[2])
+if s[6] then interval = 2 * interval end
+if now - math.max(tonumber(s[3]) or 0, tonumber(s[4]) or 0) < interval then
   return tostring(r)
 end
 local hi, k, lo = tonumber(s[2]), tonumber(s[5]) or 0, r
-if hi and lo >= hi then
+if s[6] then
+  r = r * 2
+elseif hi and lo >= hi then
   hi = nil
   redis.call('HDEL', KEYS[1], 'hi')
 end
 local target = 0
 if hi then target = math.min(limit, math.max(lo, hi * (1 - tonumber(ARGV[3])))) end
-if r < target * 0.995 then
+if s[6] then
+elseif r < target * 0.995 then
   r = r + (target - r) / 2
   if r >= target * 0.995 then r = target end
 else
@@ -173,6 +235,10 @@ else
 end
 if r >= limit then
   redis.call('DEL', KEYS[1])
+  if ARGV[8] == '1' then
+    redis.call('HSET', KEYS[1], 'r', ARGV[1])
+    redis.call('PEXPIRE', KEYS[1], ARGV[7])
+  end
   return ARGV[1]
 end
 redis.call('HSET', KEYS[1], 'r', tostring(r), 'lo', tostring(lo), 't', now, 'k', k)
@@ -196,11 +262,20 @@ func effective(limit redis_rate.Limit, r float64, n int, slack time.Duration) re
 	return limit
 }
 
+// startRate is where slow start begins: at least one write per period.
+func (l *Limiter) startRate(limit redis_rate.Limit) string {
+	return strconv.FormatFloat(max(1, float64(limit.Rate)*l.adaptive.SlowStart), 'f', -1, 64)
+}
+
 // Rate returns the tenant's adaptive rate (per the limit's period) and
-// whether it is below the configured one.
+// whether it is below the configured one. A tenant without state in slow
+// start mode reports the rate its first Reserve starts at.
 func (l *Limiter) Rate(ctx context.Context, tenant string) (float64, bool, error) {
 	limit := l.limits(tenant)
 	v, err := l.rdb.HGet(ctx, adaptKey(tenant), "r").Result()
+	if errors.Is(err, redis.Nil) && !l.adaptive.Off && l.adaptive.SlowStart > 0 {
+		v, err = l.startRate(limit), nil
+	}
 	if errors.Is(err, redis.Nil) || l.adaptive.Off {
 		return float64(limit.Rate), false, nil
 	}
@@ -214,8 +289,11 @@ func (l *Limiter) Rate(ctx context.Context, tenant string) (float64, bool, error
 	return r, r < float64(limit.Rate), nil
 }
 
-// Reserve implements RateLimiter.
-func (l *Limiter) Reserve(ctx context.Context, tenant string, n int) (time.Duration, error) {
+// reserve takes n tokens if their time is at most ahead from now and
+// returns minus the wait until it (0: now), or takes nothing and returns
+// how long to wait before asking again (a pause from Backoff included).
+// A tenant's adaptive state is applied first.
+func (l *Limiter) reserve(ctx context.Context, tenant string, n int, ahead time.Duration) (time.Duration, error) {
 	if err := checkID("tenant", tenant); err != nil {
 		return 0, err
 	}
@@ -227,7 +305,8 @@ func (l *Limiter) Reserve(ctx context.Context, tenant string, n int) (time.Durat
 	pttl := pipe.PTTL(ctx, pauseKey(tenant))
 	var state *redis.SliceCmd
 	if !l.adaptive.Off {
-		state = pipe.HMGet(ctx, adaptKey(tenant), "r", "t", "q")
+		state = pipe.HMGet(ctx, adaptKey(tenant), "r", "t", "q", "w", "s")
+		pipe.PExpire(ctx, adaptKey(tenant), adaptiveTTL) // expires after an idle hour, not a busy one
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, fmt.Errorf("read tenant pause: %w", err)
@@ -239,34 +318,77 @@ func (l *Limiter) Reserve(ctx context.Context, tenant string, n int) (time.Durat
 	if pause > 0 {
 		return pause, nil
 	}
+	adapted := false
 	if state != nil {
-		if limit, err = l.adapt(ctx, tenant, limit, state.Val(), n); err != nil {
+		if limit, adapted, err = l.adapt(ctx, tenant, limit, state.Val(), n); err != nil {
 			return 0, err
 		}
 	}
-	res, err := l.gcra.AllowN(ctx, rateKey(tenant), limit, n)
+	res, err := gcraScript.Run(ctx, l.rdb, []string{"rate:" + rateKey(tenant), adaptKey(tenant)}, limit.Burst, limit.Rate,
+		limit.Period.Seconds(), n, ahead.Seconds(), adapted, l.now().UnixMilli()).Slice()
+	if err != nil || len(res) != 2 {
+		return 0, fmt.Errorf("reserve write budget: %w (%v)", err, res)
+	}
+	ok, _ := res[0].(int64)
+	secs, _ := res[1].(string)
+	f, err := strconv.ParseFloat(secs, 64)
 	if err != nil {
-		return 0, fmt.Errorf("reserve write budget: %w", err)
+		return 0, fmt.Errorf("reserve write budget: %q: %w", secs, err)
 	}
-	if res.Allowed >= n {
-		return 0, nil
+	d := time.Duration(f * float64(time.Second))
+	if ok == 1 {
+		return -d, nil
 	}
-	return max(res.RetryAfter, time.Millisecond), nil
+	return max(d, time.Millisecond), nil
 }
+
+// Reserve implements RateLimiter.
+func (l *Limiter) Reserve(ctx context.Context, tenant string, n int) (time.Duration, error) {
+	d, err := l.reserve(ctx, tenant, n, 0)
+	return max(d, 0), err
+}
+
+// waitAhead is how far ahead of its time Wait reserves a grant, then
+// sleeps until it: the budget's schedule runs on while a writer wakes up
+// and asks Redis again, instead of losing that time at every grant (~10%
+// of the rate on a loaded machine, BENCHMARKS.md finding (b)). Grants are
+// still spaced at the rate; a 429 voids the reservations of its pause.
+const waitAhead = 500 * time.Millisecond
 
 // Wait implements RateLimiter.
 func (l *Limiter) Wait(ctx context.Context, tenant string, n int) error {
 	for {
-		d, err := l.Reserve(ctx, tenant, n)
-		if err != nil || d == 0 {
+		d, err := l.reserve(ctx, tenant, n, waitAhead)
+		if err != nil {
 			return err
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("wait for write budget: %w", ctx.Err())
-		case <-t.C:
+		granted := d <= 0
+		if granted {
+			d = -d
+		}
+		if d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("wait for write budget: %w", ctx.Err())
+			case <-t.C:
+			}
+		}
+		if !granted {
+			continue
+		}
+		if d == 0 {
+			return nil
+		}
+		// A 429 while this grant waited for its time pauses the tenant:
+		// the grant is void, and the writer asks again after the pause.
+		pause, err := l.rdb.PTTL(ctx, pauseKey(tenant)).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read tenant pause: %w", err)
+		}
+		if pause <= 0 {
+			return nil
 		}
 	}
 }
@@ -295,34 +417,52 @@ func (l *Limiter) Backoff(ctx context.Context, tenant string, d time.Duration) e
 	return nil
 }
 
-// adapt applies the adaptive state (HMGET r, t, q) to limit, raising the
-// rate first when an Interval passed without a step or a 429.
-func (l *Limiter) adapt(ctx context.Context, tenant string, limit redis_rate.Limit, state []any, n int) (redis_rate.Limit, error) {
+// adapt applies the adaptive state (HMGET r, t, q, w, s) to limit, raising
+// the rate first when an Interval passed without a step or a 429 and the
+// rate bound the fleet since the last step. adapted: the rate is below
+// the configured one.
+func (l *Limiter) adapt(ctx context.Context, tenant string, limit redis_rate.Limit, state []any, n int) (redis_rate.Limit, bool, error) {
+	a := l.adaptive
 	rs, _ := state[0].(string)
 	if rs == "" {
-		return limit, nil
+		if a.SlowStart <= 0 {
+			return limit, false, nil
+		}
+		v, err := startScript.Run(ctx, l.rdb, []string{adaptKey(tenant)}, l.startRate(limit),
+			l.now().UnixMilli(), adaptiveTTL.Milliseconds()).Text()
+		if err != nil {
+			return limit, false, fmt.Errorf("start tenant write rate: %w", err)
+		}
+		rs = v
 	}
 	r, err := strconv.ParseFloat(rs, 64)
 	if err != nil {
-		return limit, fmt.Errorf("read adaptive rate %q: %w", rs, err)
+		return limit, false, fmt.Errorf("read adaptive rate %q: %w", rs, err)
 	}
-	// The last step or 429, whichever is later: a raise needs a quiet Interval.
-	var t int64
-	for _, v := range state[1:] {
+	if r >= float64(limit.Rate) {
+		return limit, false, nil
+	}
+	ms := func(v any) int64 {
 		vs, _ := v.(string)
-		ms, _ := strconv.ParseInt(vs, 10, 64)
-		t = max(t, ms)
+		n, _ := strconv.ParseInt(vs, 10, 64)
+		return n
 	}
-	a := l.adaptive
-	if now := l.now().UnixMilli(); now-t >= a.Interval.Milliseconds() {
+	// The last step or 429, whichever is later: a raise needs a quiet
+	// Interval, and the rate to have bound the fleet since the step.
+	t, w := max(ms(state[1]), ms(state[2])), ms(state[3])
+	interval := a.Interval.Milliseconds()
+	if ms(state[4]) == 1 {
+		interval *= 2
+	}
+	if now := l.now().UnixMilli(); now-t >= interval && w >= ms(state[1]) {
 		v, err := raiseScript.Run(ctx, l.rdb, []string{adaptKey(tenant)}, limit.Rate, a.Interval.Milliseconds(),
-			a.Margin, a.Plateau, a.Probe, now, adaptiveTTL.Milliseconds()).Text()
+			a.Margin, a.Plateau, a.Probe, now, adaptiveTTL.Milliseconds(), a.SlowStart > 0).Text()
 		if err != nil {
-			return limit, fmt.Errorf("raise tenant write rate: %w", err)
+			return limit, false, fmt.Errorf("raise tenant write rate: %w", err)
 		}
 		if r, err = strconv.ParseFloat(v, 64); err != nil {
-			return limit, fmt.Errorf("raise tenant write rate: %q: %w", v, err)
+			return limit, false, fmt.Errorf("raise tenant write rate: %q: %w", v, err)
 		}
 	}
-	return effective(limit, r, n, a.Slack), nil
+	return effective(limit, r, n, a.Slack), r < float64(limit.Rate), nil
 }

@@ -90,6 +90,34 @@ var limiterTests = []testCase{
 			require.NoError(t, l.Wait(ctx, "tenant-a", 1))
 		}
 	}},
+	{"SlowStartPacesFirstGrants", func(t *testing.T, h Harness) {
+		// In slow start the first request is granted at once, however
+		// large; the rest of the burst is not: grants are paced at
+		// SlowStart of the rate. Retry-After still pauses every writer.
+		ctx := ctxT(t)
+		a, b := h.New(t).SlowStarting, h.New(t).SlowStarting
+		if a == nil {
+			t.Skip("no slow-starting limiter")
+		}
+		start := time.Now()
+		d, err := a.Reserve(ctx, "tenant-a", Limit.Burst)
+		require.NoError(t, err)
+		require.Zero(t, d, "the first request at once")
+		d, err = b.Reserve(ctx, "tenant-a", 1)
+		require.NoError(t, err)
+		pace := time.Duration(float64(Limit.Burst) / (SlowStart * float64(Limit.Rate)) * float64(Limit.Period))
+		if time.Since(start) < pace { // a machine that slow has paid the pace
+			require.Positive(t, d, "the burst is not available at once")
+		}
+		require.LessOrEqual(t, d, pace)
+		d, err = b.Reserve(ctx, "tenant-b", 1)
+		require.NoError(t, err)
+		require.Zero(t, d, "tenants start apart")
+		require.NoError(t, a.Backoff(ctx, "tenant-b", 2*time.Second))
+		d, err = b.Reserve(ctx, "tenant-b", 1)
+		require.NoError(t, err)
+		require.Greater(t, d, time.Second)
+	}},
 	{"InvalidArguments", func(t *testing.T, h Harness) {
 		ctx, l := ctxT(t), h.New(t).Limiter
 		_, err := l.Reserve(ctx, "tenant-a", Limit.Burst+1)

@@ -22,6 +22,10 @@ import (
 // so the counting tests stay short.
 var Limit = redis_rate.Limit{Rate: 10, Burst: 5, Period: time.Second}
 
+// SlowStart is the fraction of Limit's rate the factory's SlowStarting
+// limiter starts a tenant at (redisx.Adaptive.SlowStart).
+const SlowStart = 0.2
+
 // Policy is the quarantine policy the factory must configure.
 var Policy = redisx.QuarantinePolicy{First: time.Hour, Max: 24 * time.Hour, DisableAfter: 28 * 24 * time.Hour}
 
@@ -33,7 +37,11 @@ type Stores struct {
 	Escrows     redisx.EscrowStore
 	Quarantines redisx.QuarantineStore // configured with Policy
 	Leases      redisx.Leases
-	Limiter     redisx.RateLimiter // configured with Limit for every tenant
+	Limiter     redisx.RateLimiter // configured with Limit for every tenant, not in slow start
+	// SlowStarting is a limiter configured with Limit in slow start from
+	// SlowStart of its rate: a fresh tenant's burst is not available at
+	// once. Nil skips its tests.
+	SlowStarting redisx.RateLimiter
 }
 
 // Harness is one isolated backend for one test.
