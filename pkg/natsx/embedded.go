@@ -32,7 +32,16 @@ type EmbeddedConfig struct {
 	// nats-server's default (1 MB). Tests lower it to reach the limit
 	// with small data.
 	MaxPayload int32
+	// MaxStore is JetStream's file-store limit; 0 is 1 TiB. The streams'
+	// own caps (TopologyConfig.WorkMaxBytes, LogMaxBytes) bound what is
+	// stored; nats-server's default (75% of the disk's free space at start)
+	// would refuse their reservations (16 GiB by default) on a fuller disk.
+	MaxStore int64
 }
+
+// embeddedMaxMemory bounds memory-backed JetStream assets (only the log
+// service's ephemeral list consumers).
+const embeddedMaxMemory = 256 << 20
 
 // Embedded is a running in-process nats-server.
 type Embedded struct {
@@ -57,6 +66,9 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if cfg.ReadyTimeout == 0 {
 		cfg.ReadyTimeout = 10 * time.Second
 	}
+	if cfg.MaxStore == 0 {
+		cfg.MaxStore = server.JetStreamMaxStoreDefault
+	}
 	opts := &server.Options{
 		ServerName: cfg.ServerName,
 		Host:       cfg.Host,
@@ -67,6 +79,10 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: cfg.MaxPayload,
+		// Both limits set, or nats-server derives both (the store from the
+		// free disk). Every stream is a file stream.
+		JetStreamMaxStore:  cfg.MaxStore,
+		JetStreamMaxMemory: embeddedMaxMemory,
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {

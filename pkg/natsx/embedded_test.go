@@ -2,6 +2,7 @@ package natsx_test
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,4 +60,44 @@ func TestStartEmbeddedRequiresStoreDir(t *testing.T) {
 	t.Parallel()
 	_, err := natsx.StartEmbedded(natsx.EmbeddedConfig{})
 	require.ErrorContains(t, err, "StoreDir")
+}
+
+// A stream's MaxBytes is reserved against JetStream's store limit at
+// creation: the embedded server's limit does not depend on the disk's free
+// space, so the default topology starts on a fuller disk; an explicit
+// MaxStore still refuses what exceeds it.
+func TestEmbeddedStoreLimitIsNotTheFreeDisk(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var fs syscall.Statfs_t
+	require.NoError(t, syscall.Statfs(dir, &fs))
+	beyondDisk := int64(fs.Bavail) * int64(fs.Bsize) * 2 // more than nats-server's 75% of it
+	for _, tc := range []struct {
+		name     string
+		maxStore int64
+		refused  bool
+	}{
+		{"default", 0, false},
+		{"explicit limit below the stream", beyondDisk / 4, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir(), MaxStore: tc.maxStore})
+			require.NoError(t, err)
+			defer e.Shutdown()
+			nc, err := nats.Connect(e.ClientURL())
+			require.NoError(t, err)
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "BIG", Subjects: []string{"big.>"},
+				Storage: jetstream.FileStorage, MaxBytes: beyondDisk})
+			if tc.refused {
+				require.ErrorContains(t, err, "insufficient storage resources")
+				return
+			}
+			require.NoError(t, err)
+		})
+	}
 }
