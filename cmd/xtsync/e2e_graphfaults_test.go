@@ -25,8 +25,10 @@ func TestE2EUnreliableTarget(t *testing.T) {
 	}{
 		{"5xx faults", graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1, FaultRate: 0.08,
 			Latency: 2 * time.Millisecond, LatencyJitter: 10 * time.Millisecond}, nil},
-		// The writers budget 6,000 writes/min; the tenant allows 1,800.
-		{"429 storm", graphsim.Limits{WritesPerMinute: 1800, ReadsPerMinute: -1, Burst: 20},
+		// The writers budget 6,000 writes/min; the tenant allows 1,200:
+		// under the writers' slow start (a quarter of their budget, 1,500)
+		// so the first grants already collide.
+		{"429 storm", graphsim.Limits{WritesPerMinute: 1200, ReadsPerMinute: -1, Burst: 20},
 			[]string{"-writer.writes-per-minute=6000"}},
 	}
 	for _, tc := range cases {
