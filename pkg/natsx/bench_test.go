@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	"github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
@@ -17,22 +16,23 @@ import (
 )
 
 // typicalIntent is a user update as the transformer emits it: GUIDs and the
-// handful of attributes a default mapping sets.
+// handful of attribute changes a default mapping sets.
 func typicalIntent(i int) *eventsv1.WriteIntent {
-	attrs, err := structpb.NewStruct(map[string]any{
-		"displayName":       fmt.Sprintf("Adele Vance %d", i),
-		"givenName":         "Adele",
-		"surname":           "Vance",
-		"mail":              fmt.Sprintf("adele.vance%d@contoso.example", i),
-		"userPrincipalName": fmt.Sprintf("adele.vance%d_contoso.example#EXT#@fabrikam.example", i),
-		"jobTitle":          "Retail Manager",
-		"department":        "Retail",
-		"accountEnabled":    true,
-		"showInAddressList": true,
-		"userType":          "Member",
-	})
-	if err != nil {
-		panic(err)
+	values := [][2]string{
+		{"displayName", fmt.Sprintf("%q", fmt.Sprintf("Adele Vance %d", i))},
+		{"givenName", `"Adele"`},
+		{"surname", `"Vance"`},
+		{"mail", fmt.Sprintf(`"adele.vance%d@contoso.example"`, i)},
+		{"userPrincipalName", fmt.Sprintf(`"adele.vance%d_contoso.example#EXT#@fabrikam.example"`, i)},
+		{"jobTitle", `"Retail Manager"`},
+		{"department", `"Retail"`},
+		{"accountEnabled", `true`},
+		{"showInAddressList", `true`},
+		{"userType", `"Member"`},
+	}
+	changes := make([]*eventsv1.AttributeChange, len(values))
+	for j, v := range values {
+		changes[j] = &eventsv1.AttributeChange{Attribute: v[0], GraphProperty: v[0], NewValueJson: v[1], Hash: uint64(i*31 + j)}
 	}
 	return &eventsv1.WriteIntent{
 		ConfigurationId: "6f1c2a9e-4b1d-4f3a-9a51-2c7e0d9b8a11",
@@ -44,7 +44,7 @@ func typicalIntent(i int) *eventsv1.WriteIntent {
 		},
 		TargetObjectId: fmt.Sprintf("9c1d2e3f-0a1b-4c2d-8e3f-%012d", i),
 		Action:         eventsv1.WriteAction_WRITE_ACTION_UPDATE,
-		Attributes:     attrs,
+		Changes:        changes,
 		IntentId:       fmt.Sprintf("c-20260101T000000Z/0b4a3c5e-6f0d-4f7e-9d2a-%012d/update", i),
 	}
 }

@@ -1,11 +1,12 @@
 package reader
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
+	"github.com/xtsync/xtsync/pkg/rules/schema"
 	"github.com/xtsync/xtsync/services/internal/graph"
 )
 
@@ -15,64 +16,97 @@ import (
 // which is all the B2B identity needs.
 const NetIDAttribute = "netId"
 
-// attributesOf converts a Graph attribute bag to a Struct keyed by Graph
-// property name, plus netId. Values keep their Graph JSON shape: strings,
-// bools, numbers, string lists, nested objects (employeeOrgData,
-// onPremisesExtensionAttributes) and null for a selected property without a
-// value.
-func attributesOf(id string, attrs graph.Attributes) (*structpb.Struct, error) {
-	fields := make(map[string]*structpb.Value, len(attrs)+2)
-	for k, v := range attrs {
-		pv, err := valueOf(v)
+// attributesJSON is a change's attributes_json: a JSON object keyed by
+// Graph property name with id and netId (the object id) first, then
+// manager when Graph reported it (the manager's source id, as the rules
+// read a Reference; null when Graph reported none, so the target's is
+// cleared; absent when not reported: unchanged), then the object's other
+// properties with their Graph JSON values: strings, bools, numbers, string
+// lists, nested objects (employeeOrgData, onPremisesExtensionAttributes)
+// and null for a selected property without a value.
+//
+// A delta page's object (raw) is copied as Graph sent it, not decoded:
+// the transformer decodes it once. An object read through the SDK (a
+// revisit, on-demand) has its properties in attrs instead.
+func attributesJSON(id string, raw json.RawMessage, attrs graph.Attributes, manager *string) ([]byte, error) {
+	out := make([]byte, 0, len(raw)+2*len(id)+64)
+	out = append(out, `{"id":`...)
+	out = appendString(out, id)
+	out = append(out, `,"`+NetIDAttribute+`":`...)
+	out = appendString(out, id)
+	if manager != nil {
+		out = append(out, `,"`+schema.Manager+`":`...)
+		if *manager == "" {
+			out = append(out, "null"...)
+		} else {
+			out = appendString(out, *manager)
+		}
+	}
+	// Replaced above, hence skipped below.
+	skip := func(name string) bool {
+		return name == "id" || name == NetIDAttribute || manager != nil && name == schema.Manager
+	}
+	if raw != nil {
+		err := graph.EachProperty(raw, func(name, key, value []byte) error {
+			if !skip(string(name)) {
+				out = append(out, ',')
+				out = append(out, key...)
+				out = append(out, ':')
+				out = append(out, value...)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("attributes of %s: %w", id, err)
+		}
+		return append(out, '}'), nil
+	}
+	// Sorted: the same object reads as the same bytes (content numbering).
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		if !skip(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v, err := json.Marshal(jsonValue(attrs[k]))
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s of %s: %w", k, id, err)
 		}
-		fields[k] = pv
+		out = append(out, ',')
+		out = appendString(out, k)
+		out = append(out, ':')
+		out = append(out, v...)
 	}
-	fields["id"] = structpb.NewStringValue(id)
-	fields[NetIDAttribute] = structpb.NewStringValue(id)
-	return &structpb.Struct{Fields: fields}, nil
+	return append(out, '}'), nil
 }
 
-// valueOf is structpb.NewValue with the few non-JSON types an adapter could
-// hand over rendered the way Graph's JSON would.
-func valueOf(v any) (*structpb.Value, error) {
+// jsonValue renders the few non-JSON types an adapter could hand over the
+// way Graph's JSON would.
+func jsonValue(v any) any {
 	switch x := v.(type) {
 	case time.Time:
-		return structpb.NewStringValue(x.UTC().Format(time.RFC3339)), nil
+		return x.UTC().Format(time.RFC3339)
 	case *time.Time:
 		if x == nil {
-			return structpb.NewNullValue(), nil
+			return nil
 		}
-		return structpb.NewStringValue(x.UTC().Format(time.RFC3339)), nil
-	case []string:
-		list := make([]*structpb.Value, len(x))
-		for i, s := range x {
-			list[i] = structpb.NewStringValue(s)
-		}
-		return structpb.NewListValue(&structpb.ListValue{Values: list}), nil
-	case []any:
-		list := make([]*structpb.Value, len(x))
-		for i, e := range x {
-			pv, err := valueOf(e)
-			if err != nil {
-				return nil, err
-			}
-			list[i] = pv
-		}
-		return structpb.NewListValue(&structpb.ListValue{Values: list}), nil
-	case map[string]any:
-		fields := make(map[string]*structpb.Value, len(x))
-		for k, e := range x {
-			pv, err := valueOf(e)
-			if err != nil {
-				return nil, err
-			}
-			fields[k] = pv
-		}
-		return structpb.NewStructValue(&structpb.Struct{Fields: fields}), nil
-	case graph.Attributes:
-		return valueOf(map[string]any(x))
+		return x.UTC().Format(time.RFC3339)
 	}
-	return structpb.NewValue(v)
+	return v
+}
+
+// appendString appends s as a JSON string; object ids are plain ASCII,
+// which needs no encoder.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -95,7 +95,7 @@ func TestRevisits(t *testing.T) {
 	got := e.drainChanges()
 	require.Equal(t, map[string]eventsv1.ChangeKind{user: upsert, group: upsert, gone: hard}, got.kinds())
 	byID := got.byID()
-	require.Equal(t, user, byID[user].GetAttributes().GetFields()["netId"].GetStringValue())
+	require.Equal(t, user, attrString(t, byID[user], "netId"))
 	require.Equal(t, commonv1.ObjectType_OBJECT_TYPE_GROUP, byID[group].GetObject().GetType())
 	require.ElementsMatch(t, e.userMembers(group), byID[group].GetMemberIds())
 	for _, id := range got.msgIDs {

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"sync"
 
-	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
-	"github.com/xtsync/xtsync/pkg/rules/schema"
 	"github.com/xtsync/xtsync/services/internal/graph"
 )
 
@@ -56,32 +54,22 @@ func (f changeFactory) removed(t commonv1.ObjectType, rm []graph.Removed) []*eve
 }
 
 func (f changeFactory) user(u graph.User) (*eventsv1.SourceChange, error) {
-	attrs, err := attributesOf(u.ID, u.Attributes)
+	attrs, err := attributesJSON(u.ID, u.Raw, u.Attributes, u.Manager)
 	if err != nil {
 		return nil, err
 	}
-	if u.Manager != nil {
-		// The manager's source id, as the rules read a Reference; null
-		// when Graph reported none (removed), so the target's is cleared.
-		// Absent (not reported: unchanged) stays absent.
-		if *u.Manager == "" {
-			attrs.Fields[schema.Manager] = structpb.NewNullValue()
-		} else {
-			attrs.Fields[schema.Manager] = structpb.NewStringValue(*u.Manager)
-		}
-	}
 	c := f.change(commonv1.ObjectType_OBJECT_TYPE_USER, u.ID, eventsv1.ChangeKind_CHANGE_KIND_UPSERT)
-	c.Attributes = attrs
+	c.AttributesJson = attrs
 	return c, nil
 }
 
 func (f changeFactory) group(g graph.Group, members []string) (*eventsv1.SourceChange, error) {
-	attrs, err := attributesOf(g.ID, g.Attributes)
+	attrs, err := attributesJSON(g.ID, g.Raw, g.Attributes, nil)
 	if err != nil {
 		return nil, err
 	}
 	c := f.change(commonv1.ObjectType_OBJECT_TYPE_GROUP, g.ID, eventsv1.ChangeKind_CHANGE_KIND_UPSERT)
-	c.Attributes = attrs
+	c.AttributesJson = attrs
 	c.MemberIds = members
 	return c, nil
 }

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"math"
 	"slices"
-
-	"google.golang.org/protobuf/types/known/structpb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 )
@@ -26,8 +23,10 @@ import (
 // revisit batch apart (transformer.IntentID hashes the page number).
 //
 // The fields are encoded straight into one reused buffer rather than
-// proto-marshalled: marshalling each change's attributes cost most of the
-// numbering, itself 9% of an initial cycle's CPU (BENCHMARKS.md).
+// proto-marshalled. The attributes are hashed as the bytes they are: Graph
+// answers with the same JSON for an unchanged object (same properties in
+// the same order, as $select and the object's schema fix them), and SDK
+// reads are written with sorted keys, so unchanged means same bytes.
 func contentNumber(typ, link string, changes []*eventsv1.SourceChange) int64 {
 	digests := make([][sha256.Size]byte, len(changes))
 	var e contentEncoder
@@ -38,7 +37,7 @@ func contentNumber(typ, link string, changes []*eventsv1.SourceChange) int64 {
 		e.string(obj.GetObjectId())
 		e.uint(uint64(obj.GetType()))
 		e.uint(uint64(ch.GetKind()))
-		e.attributes(ch.GetAttributes())
+		e.bytes(ch.GetAttributesJson())
 		e.string(ch.GetMemberSet()) // content-addressed: its id is its content
 		e.members = append(e.members[:0], ch.GetMemberIds()...)
 		slices.Sort(e.members)
@@ -60,27 +59,11 @@ func contentNumber(typ, link string, changes []*eventsv1.SourceChange) int64 {
 }
 
 // contentEncoder writes an unambiguous encoding: strings and collections
-// are length-prefixed, values tagged by kind, struct keys sorted (map
-// iteration order is random).
+// are length-prefixed.
 type contentEncoder struct {
 	buf     []byte
-	keys    []string // a stack: each nested struct sorts its own tail
 	members []string
-	// last is the previous change's sorted attribute keys: the changes of
-	// a page mostly share one key set, which then needs no sort.
-	last []string
 }
-
-// Value kind tags.
-const (
-	tagUnset byte = iota
-	tagNull
-	tagNumber
-	tagString
-	tagBool
-	tagStruct
-	tagList
-)
 
 func (e *contentEncoder) uint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
 
@@ -89,79 +72,7 @@ func (e *contentEncoder) string(s string) {
 	e.buf = append(e.buf, s...)
 }
 
-// attributes is structure with the keys of the previous change's
-// attributes tried first: same count and all present means same set, hence
-// the same sorted order.
-func (e *contentEncoder) attributes(s *structpb.Struct) {
-	fields := s.GetFields()
-	if len(fields) > 0 && len(fields) == len(e.last) {
-		mark := len(e.buf)
-		e.uint(uint64(len(fields)))
-		hit := true
-		for _, k := range e.last {
-			v, ok := fields[k]
-			if !ok {
-				hit = false
-				break
-			}
-			e.string(k)
-			e.value(v)
-		}
-		if hit {
-			return
-		}
-		e.buf = e.buf[:mark]
-	}
-	e.last = append(e.last[:0], e.structure(s)...)
-}
-
-// structure encodes a nil Struct as an empty one, as proto does. It
-// returns its sorted keys, valid until the next encoding.
-func (e *contentEncoder) structure(s *structpb.Struct) []string {
-	fields := s.GetFields()
-	start := len(e.keys)
-	for k := range fields {
-		e.keys = append(e.keys, k)
-	}
-	slices.Sort(e.keys[start:])
-	e.uint(uint64(len(fields)))
-	for i := start; i < start+len(fields); i++ {
-		k := e.keys[i] // re-read: nested structs may grow e.keys
-		e.string(k)
-		e.value(fields[k])
-	}
-	sorted := e.keys[start : start+len(fields)]
-	e.keys = e.keys[:start]
-	return sorted
-}
-
-func (e *contentEncoder) value(v *structpb.Value) {
-	switch k := v.GetKind().(type) {
-	case *structpb.Value_NullValue:
-		e.buf = append(e.buf, tagNull)
-	case *structpb.Value_NumberValue:
-		e.buf = append(e.buf, tagNumber)
-		e.buf = binary.BigEndian.AppendUint64(e.buf, math.Float64bits(k.NumberValue))
-	case *structpb.Value_StringValue:
-		e.buf = append(e.buf, tagString)
-		e.string(k.StringValue)
-	case *structpb.Value_BoolValue:
-		b := byte(0)
-		if k.BoolValue {
-			b = 1
-		}
-		e.buf = append(e.buf, tagBool, b)
-	case *structpb.Value_StructValue:
-		e.buf = append(e.buf, tagStruct)
-		e.structure(k.StructValue)
-	case *structpb.Value_ListValue:
-		e.buf = append(e.buf, tagList)
-		values := k.ListValue.GetValues()
-		e.uint(uint64(len(values)))
-		for _, x := range values {
-			e.value(x)
-		}
-	default: // nil value or no kind set
-		e.buf = append(e.buf, tagUnset)
-	}
+func (e *contentEncoder) bytes(b []byte) {
+	e.uint(uint64(len(b)))
+	e.buf = append(e.buf, b...)
 }

@@ -1,11 +1,12 @@
 package reader
 
 import (
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
@@ -31,7 +32,7 @@ func contentUser(tb testing.TB, i int) *eventsv1.SourceChange {
 		"extensionAttribute1": fmt.Sprintf("ext-%d", i), "extensionAttribute2": nil, "extensionAttribute15": "x",
 	}
 	attrs["mobilePhone"] = nil
-	s, err := attributesOf(id, attrs)
+	s, err := attributesJSON(id, nil, attrs, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -40,17 +41,17 @@ func contentUser(tb testing.TB, i int) *eventsv1.SourceChange {
 		CycleId:         "cycle",
 		Object:          &commonv1.ObjectRef{Type: commonv1.ObjectType_OBJECT_TYPE_USER, TenantId: "tenant", ObjectId: id},
 		Kind:            eventsv1.ChangeKind_CHANGE_KIND_UPSERT,
-		Attributes:      s,
+		AttributesJson:  s,
 		ObservedAt:      timestamppb.Now(),
 	}
 }
 
 func contentGroup(id string, members ...string) *eventsv1.SourceChange {
 	return &eventsv1.SourceChange{
-		Object:     &commonv1.ObjectRef{Type: commonv1.ObjectType_OBJECT_TYPE_GROUP, TenantId: "tenant", ObjectId: id},
-		Kind:       eventsv1.ChangeKind_CHANGE_KIND_UPSERT,
-		Attributes: &structpb.Struct{Fields: map[string]*structpb.Value{"displayName": structpb.NewStringValue(id)}},
-		MemberIds:  members,
+		Object:         &commonv1.ObjectRef{Type: commonv1.ObjectType_OBJECT_TYPE_GROUP, TenantId: "tenant", ObjectId: id},
+		Kind:           eventsv1.ChangeKind_CHANGE_KIND_UPSERT,
+		AttributesJson: []byte(`{"displayName":` + strconv.Quote(id) + `}`),
+		MemberIds:      members,
 	}
 }
 
@@ -73,7 +74,7 @@ func clonePage(page []*eventsv1.SourceChange) []*eventsv1.SourceChange {
 // TestContentNumber pins what a batch's number depends on: the round type,
 // the link and each change's object, kind, attributes and sorted members;
 // not the read time, the order of changes or of members, nor the map
-// iteration order of the attributes.
+// iteration order of attributes read through the SDK.
 func TestContentNumber(t *testing.T) {
 	const typ, link = "users", "https://graph.example/delta?token=1"
 	base := func() []*eventsv1.SourceChange {
@@ -83,7 +84,20 @@ func TestContentNumber(t *testing.T) {
 	if want < 0 {
 		t.Fatalf("number %d is negative", want)
 	}
-	attr := func(p []*eventsv1.SourceChange) *structpb.Struct { return p[2].GetAttributes() }
+	// attr edits the third change's attributes.
+	attr := func(p []*eventsv1.SourceChange, edit func(f map[string]any)) []*eventsv1.SourceChange {
+		var f map[string]any
+		if err := json.Unmarshal(p[2].GetAttributesJson(), &f); err != nil {
+			t.Fatal(err)
+		}
+		edit(f)
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p[2].AttributesJson = b
+		return p
+	}
 	tests := []struct {
 		name      string
 		typ, link string
@@ -133,56 +147,48 @@ func TestContentNumber(t *testing.T) {
 			return p
 		}},
 		{name: "string attribute", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["displayName"] = structpb.NewStringValue("renamed")
-			return p
+			return attr(p, func(f map[string]any) { f["displayName"] = "renamed" })
 		}},
 		{name: "string to null", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["displayName"] = structpb.NewNullValue()
-			return p
+			return attr(p, func(f map[string]any) { f["displayName"] = nil })
 		}},
 		{name: "bool attribute", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["accountEnabled"] = structpb.NewBoolValue(!attr(p).Fields["accountEnabled"].GetBoolValue())
-			return p
+			return attr(p, func(f map[string]any) { f["accountEnabled"] = !f["accountEnabled"].(bool) })
 		}},
 		{name: "number attribute", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["accountEnabled"] = structpb.NewNumberValue(1)
-			return p
+			return attr(p, func(f map[string]any) { f["accountEnabled"] = 1 })
 		}},
 		{name: "attribute added", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["extra"] = structpb.NewStringValue("")
-			return p
+			return attr(p, func(f map[string]any) { f["extra"] = "" })
 		}},
 		{name: "attribute removed", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			delete(attr(p).Fields, "mobilePhone")
-			return p
+			return attr(p, func(f map[string]any) { delete(f, "mobilePhone") })
 		}},
 		{name: "attribute renamed", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			f := attr(p).Fields
-			f["displayName2"] = f["displayName"]
-			delete(f, "displayName")
-			return p
+			return attr(p, func(f map[string]any) {
+				f["displayName2"] = f["displayName"]
+				delete(f, "displayName")
+			})
 		}},
 		{name: "value moved to another key", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			f := attr(p).Fields
-			f["displayName"], f["givenName"] = f["givenName"], f["displayName"]
-			return p
+			return attr(p, func(f map[string]any) { f["displayName"], f["givenName"] = f["givenName"], f["displayName"] })
 		}},
 		{name: "list element", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["otherMails"].GetListValue().Values[1] = structpb.NewStringValue("new@x")
-			return p
+			return attr(p, func(f map[string]any) { f["otherMails"].([]any)[1] = "new@x" })
 		}},
 		{name: "list order", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			l := attr(p).Fields["otherMails"].GetListValue().Values
-			l[0], l[1] = l[1], l[0]
-			return p
+			return attr(p, func(f map[string]any) {
+				l := f["otherMails"].([]any)
+				l[0], l[1] = l[1], l[0]
+			})
 		}},
 		{name: "nested attribute", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["employeeOrgData"].GetStructValue().Fields["division"] = structpb.NewStringValue("Sales")
-			return p
+			return attr(p, func(f map[string]any) { f["employeeOrgData"].(map[string]any)["division"] = "Sales" })
 		}},
 		{name: "nested null to empty", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
-			attr(p).Fields["onPremisesExtensionAttributes"].GetStructValue().Fields["extensionAttribute2"] = structpb.NewStringValue("")
-			return p
+			return attr(p, func(f map[string]any) {
+				f["onPremisesExtensionAttributes"].(map[string]any)["extensionAttribute2"] = ""
+			})
 		}},
 		{name: "member added", edit: func(p []*eventsv1.SourceChange) []*eventsv1.SourceChange {
 			p[5].MemberIds = append(p[5].MemberIds, "m4")

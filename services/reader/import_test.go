@@ -33,13 +33,13 @@ func TestFullImportThenDelta(t *testing.T) {
 	for id, c := range got.ofType(commonv1.ObjectType_OBJECT_TYPE_USER) {
 		require.True(t, users[id], id)
 		require.Equal(t, upsert, c.GetKind())
-		attrs := c.GetAttributes().GetFields()
-		require.Equal(t, id, attrs["netId"].GetStringValue())
-		require.Equal(t, id, attrs["id"].GetStringValue())
+		attrs := attrsOf(t, c)
+		require.Equal(t, id, attrs["netId"])
+		require.Equal(t, id, attrs["id"])
 		u, _ := e.tenant.User(id)
-		require.Equal(t, u.DisplayName, attrs["displayName"].GetStringValue())
-		require.Equal(t, u.UserPrincipalName, attrs["userPrincipalName"].GetStringValue())
-		require.Equal(t, u.AccountEnabled, attrs["accountEnabled"].GetBoolValue())
+		require.Equal(t, u.DisplayName, attrs["displayName"])
+		require.Equal(t, u.UserPrincipalName, attrs["userPrincipalName"])
+		require.Equal(t, u.AccountEnabled, attrs["accountEnabled"])
 	}
 	memberships := 0
 	for id, c := range got.ofType(commonv1.ObjectType_OBJECT_TYPE_GROUP) {
@@ -95,8 +95,8 @@ func TestFullImportThenDelta(t *testing.T) {
 	require.Equal(t, want, got.kinds())
 	require.Len(t, got.changes, len(want), "each change once")
 	byID := got.byID()
-	require.Equal(t, "Director", byID[updated].GetAttributes().GetFields()["jobTitle"].GetStringValue())
-	require.Equal(t, "New Hire", byID[created.ID].GetAttributes().GetFields()["displayName"].GetStringValue())
+	require.Equal(t, "Director", attrString(t, byID[updated], "jobTitle"))
+	require.Equal(t, "New Hire", attrString(t, byID[created.ID], "displayName"))
 	for g := range want {
 		if c := byID[g]; c.GetObject().GetType() == commonv1.ObjectType_OBJECT_TYPE_GROUP {
 			require.ElementsMatch(t, e.userMembers(g), c.GetMemberIds(), "complete member set of %s", g)

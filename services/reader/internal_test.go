@@ -1,13 +1,13 @@
 package reader
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/services/internal/graph"
@@ -30,25 +30,48 @@ func TestKindOfRemoved(t *testing.T) {
 	}
 }
 
-func TestAttributesOf(t *testing.T) {
+func TestAttributesJSON(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	s, err := attributesOf("u1", graph.Attributes{
-		"displayName": "Ann", "accountEnabled": true, "jobTitle": nil,
-		"businessPhones": []any{"+1 555"}, "otherMails": []string{"a@x", "b@x"},
-		"employeeOrgData": map[string]any{"division": "R&D"}, "createdDateTime": when,
-	})
-	require.NoError(t, err)
-	f := s.GetFields()
-	require.Equal(t, "u1", f["netId"].GetStringValue())
-	require.Equal(t, "u1", f["id"].GetStringValue())
-	require.Equal(t, "Ann", f["displayName"].GetStringValue())
-	require.True(t, f["accountEnabled"].GetBoolValue())
-	require.IsType(t, &structpb.Value_NullValue{}, f["jobTitle"].GetKind(), "selected but null stays null")
-	require.Equal(t, []any{"+1 555"}, f["businessPhones"].GetListValue().AsSlice())
-	require.Equal(t, []any{"a@x", "b@x"}, f["otherMails"].GetListValue().AsSlice())
-	require.Equal(t, "R&D", f["employeeOrgData"].GetStructValue().GetFields()["division"].GetStringValue())
-	require.Equal(t, "2026-01-02T03:04:05Z", f["createdDateTime"].GetStringValue())
+	mgr, none := "m1", ""
+	tests := []struct {
+		name    string
+		raw     string
+		attrs   graph.Attributes
+		manager *string
+		want    string
+	}{
+		{name: "read through the SDK: sorted, times as Graph writes them", attrs: graph.Attributes{
+			"displayName": "Ann", "accountEnabled": true, "jobTitle": nil, "id": "ignored", "netId": "ignored",
+			"businessPhones": []any{"+1 555"}, "otherMails": []string{"a@x", "b@x"}, "extension_x_n": 7.0,
+			"employeeOrgData": map[string]any{"division": "R&D"}, "createdDateTime": when,
+		}, want: `{"id":"u1","netId":"u1","accountEnabled":true,"businessPhones":["+1 555"],"createdDateTime":"2026-01-02T03:04:05Z",` +
+			`"displayName":"Ann","employeeOrgData":{"division":"R&D"},"extension_x_n":7,"jobTitle":null,"otherMails":["a@x","b@x"]}`},
+		{name: "delta page: copied as sent, id and netId replaced",
+			raw:  `{"displayName":"Ann é","id":"u1", "netId":"x","jobTitle":null,"employeeOrgData":{"division":"R&D"},"n":1.5e2}`,
+			want: `{"id":"u1","netId":"u1","displayName":"Ann é","jobTitle":null,"employeeOrgData":{"division":"R&D"},"n":1.5e2}`},
+		{name: "manager reported", raw: `{"manager":"stale","a":1}`, manager: &mgr,
+			want: `{"id":"u1","netId":"u1","manager":"m1","a":1}`},
+		{name: "manager removed: null", raw: `{}`, manager: &none, want: `{"id":"u1","netId":"u1","manager":null}`},
+		{name: "manager not reported: as sent", raw: `{"manager":{"id":"m2"}}`,
+			want: `{"id":"u1","netId":"u1","manager":{"id":"m2"}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var raw json.RawMessage
+			if tc.raw != "" {
+				raw = json.RawMessage(tc.raw)
+			}
+			got, err := attributesJSON("u1", raw, tc.attrs, tc.manager)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
+			require.True(t, json.Valid(got))
+		})
+	}
+	_, err := attributesJSON("u1", json.RawMessage(`{"a":`), nil, nil)
+	require.ErrorContains(t, err, "attributes of u1")
+	_, err = attributesJSON("u1", nil, graph.Attributes{"bad": func() {}}, nil)
+	require.ErrorContains(t, err, "attribute bad of u1")
 }
 
 func TestSplitKeepsBatchesUnderTheLimit(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/xtsync/xtsync/graphsim"
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
@@ -31,18 +30,18 @@ func TestUserManager(t *testing.T) {
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c1", delta)))
 	users := e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER)
 	require.Len(t, users, 8)
-	manager := func(id string, users map[string]*structpb.Struct) (*structpb.Value, bool) {
-		v, ok := users[id].GetFields()["manager"]
+	manager := func(id string, users map[string]map[string]any) (any, bool) {
+		v, ok := users[id]["manager"]
 		return v, ok
 	}
-	attrs := map[string]*structpb.Struct{}
+	attrs := map[string]map[string]any{}
 	for id, c := range users {
-		attrs[id] = c.GetAttributes()
+		attrs[id] = attrsOf(t, c)
 	}
 	for _, id := range ids[2:4] {
 		v, ok := manager(id, attrs)
 		require.True(t, ok, id)
-		require.Equal(t, boss, v.GetStringValue())
+		require.Equal(t, boss, v)
 	}
 	_, ok := manager(boss, attrs)
 	require.False(t, ok, "no manager: not reported on a full read")
@@ -59,23 +58,23 @@ func TestUserManager(t *testing.T) {
 	e.revisits = staticRevisits{ids: []string{ids[7]}}
 	e.reader = e.newReader()
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c2", delta)))
-	attrs = map[string]*structpb.Struct{}
+	attrs = map[string]map[string]any{}
 	for id, c := range e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER) {
-		attrs[id] = c.GetAttributes()
+		attrs[id] = attrsOf(t, c)
 	}
 	v, _ := manager(ids[2], attrs)
-	require.Equal(t, lead, v.GetStringValue())
+	require.Equal(t, lead, v)
 	v, ok = manager(ids[3], attrs)
 	require.True(t, ok)
-	require.IsType(t, &structpb.Value_NullValue{}, v.GetKind(), "removed: null")
+	require.Nil(t, v, "removed: null")
 	v, _ = manager(ids[4], attrs)
-	require.Equal(t, boss, v.GetStringValue())
+	require.Equal(t, boss, v)
 	v, ok = manager(ids[6], attrs)
 	require.True(t, ok)
-	require.IsType(t, &structpb.Value_NullValue{}, v.GetKind())
+	require.Nil(t, v)
 	_, ok = manager(ids[5], attrs)
 	require.False(t, ok, "unchanged manager: absent")
 	v, ok = manager(ids[7], attrs)
 	require.True(t, ok, "a read by id reports the manager, none here")
-	require.IsType(t, &structpb.Value_NullValue{}, v.GetKind())
+	require.Nil(t, v)
 }

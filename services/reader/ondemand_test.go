@@ -47,7 +47,7 @@ func TestOnDemand(t *testing.T) {
 			if c.GetKind() != upsert {
 				continue
 			}
-			require.Equal(t, id, c.GetAttributes().GetFields()["netId"].GetStringValue(), tc.name)
+			require.Equal(t, id, attrString(t, c, "netId"), tc.name)
 			if c.GetObject().GetType() == commonv1.ObjectType_OBJECT_TYPE_GROUP {
 				require.ElementsMatch(t, e.userMembers(id), c.GetMemberIds(), tc.name)
 			}

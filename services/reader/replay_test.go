@@ -99,7 +99,7 @@ func TestRerunDoesNotRepublishQueuedPage(t *testing.T) {
 				}
 			}
 			if tc.changed {
-				require.Equal(t, "changed meanwhile", run2.byID()[changed].GetAttributes().GetFields()["jobTitle"].GetStringValue())
+				require.Equal(t, "changed meanwhile", attrString(t, run2.byID()[changed], "jobTitle"))
 			}
 			ends := e.cycleEnds()
 			require.Len(t, ends, 1)

@@ -88,7 +88,7 @@ func TestMappingChangeRereadsUsers(t *testing.T) {
 		got := rec.ofType(commonv1.ObjectType_OBJECT_TYPE_USER)
 		withMgr := map[string]bool{}
 		for id, ch := range got {
-			_, has := ch.GetAttributes().GetFields()["manager"]
+			_, has := attrsOf(t, ch)["manager"]
 			withMgr[id] = has
 		}
 		return withMgr
@@ -187,7 +187,7 @@ func TestChangedSelectStoppedCycle(t *testing.T) {
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c3", delta)))
 	got := e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER)
 	require.Len(t, got, 6, "read in full again, not from c1's link")
-	require.Equal(t, ids[0], got[ids[1]].GetAttributes().GetFields()["manager"].GetStringValue())
+	require.Equal(t, ids[0], attrString(t, got[ids[1]], "manager"))
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c4", delta)))
 	require.Empty(t, e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER))
 }

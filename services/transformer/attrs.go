@@ -1,10 +1,10 @@
 package transformer
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
-
-	"google.golang.org/protobuf/types/known/structpb"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/rules"
@@ -20,16 +20,33 @@ var graphAliases = map[string]string{
 	"faxnumber":      "facsimiletelephonenumber",
 }
 
-// sourceAttrs converts a change's Graph JSON attributes to the bag the
-// rules read: folded keys, integral numbers as int64, string lists as
-// []string, plus the Entra names the default mappings use (objectId, netId,
-// telephoneNumber, mobile, manager as an id, members, ...).
-func sourceAttrs(ch *eventsv1.SourceChange) rules.Attrs {
-	fields := ch.GetAttributes().GetFields()
-	a := make(rules.Attrs, len(fields)+8)
-	for k, v := range fields {
+// decodeAttrs decodes a change's attributes_json (the Graph JSON object
+// the reader sent) into the bag the rules read: folded keys, integral
+// numbers as int64, string lists as []string. A removal carries none.
+func decodeAttrs(ch *eventsv1.SourceChange) (rules.Attrs, error) {
+	raw := ch.GetAttributesJson()
+	if len(raw) == 0 {
+		return rules.Attrs{}, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("attributes of %s: %w", ch.GetObject().GetObjectId(), err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("attributes of %s: null, not an object", ch.GetObject().GetObjectId())
+	}
+	a := make(rules.Attrs, len(m)+8)
+	for k, v := range m {
 		a[fold(k)] = plain(v)
 	}
+	return a, nil
+}
+
+// sourceAttrs completes a change's decoded attributes a (decodeAttrs,
+// modified in place) with the Entra names the default mappings use
+// (objectId, netId, telephoneNumber, mobile, manager as an id, members,
+// ...).
+func sourceAttrs(ch *eventsv1.SourceChange, a rules.Attrs) rules.Attrs {
 	id := ch.GetObject().GetObjectId()
 	a["id"] = id
 	a["objectid"] = id
@@ -61,6 +78,18 @@ func sourceAttrs(ch *eventsv1.SourceChange) rules.Attrs {
 		a[strings.ToLower(schema.Members)] = nonNil(ch.GetMemberIds())
 	}
 	return a
+}
+
+// managerOf is the manager's id in decoded attributes, "" if none.
+func managerOf(a rules.Attrs) string {
+	switch v := a["manager"].(type) {
+	case string:
+		return v
+	case map[string]any: // $expand=manager
+		id, _ := v["id"].(string)
+		return id
+	}
+	return ""
 }
 
 // folded caches the lower-cased names of the schema's attributes: every
@@ -104,45 +133,56 @@ func flatten(a rules.Attrs, key, prefix string) {
 	}
 }
 
-// plain converts a protobuf JSON value to the shapes rules.Attrs holds.
-func plain(v *structpb.Value) any {
-	switch x := v.GetKind().(type) {
-	case *structpb.Value_StringValue:
-		return x.StringValue
-	case *structpb.Value_BoolValue:
-		return x.BoolValue
-	case *structpb.Value_NumberValue:
-		f := x.NumberValue
-		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return int64(f)
+// plain converts a decoded JSON value to the shapes rules.Attrs holds.
+func plain(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x)
 		}
-		return f
-	case *structpb.Value_ListValue:
-		vals := x.ListValue.GetValues()
-		strs := make([]string, 0, len(vals))
-		for _, e := range vals {
-			s, ok := e.GetKind().(*structpb.Value_StringValue)
+		return x
+	case []any:
+		strs := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
 			if !ok {
-				return plainList(vals)
+				return plainList(x)
 			}
-			strs = append(strs, s.StringValue)
+			strs = append(strs, s)
 		}
 		return strs
-	case *structpb.Value_StructValue:
-		fields := x.StructValue.GetFields()
-		m := make(map[string]any, len(fields))
-		for k, e := range fields {
-			m[k] = plain(e)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plain(e)
 		}
-		return m
+		return x
 	}
-	return nil // null or unset
+	return v // string, bool, nil
 }
 
-func plainList(vals []*structpb.Value) []any {
-	out := make([]any, len(vals))
+func plainList(vals []any) []any {
 	for i, e := range vals {
-		out[i] = plain(e)
+		vals[i] = plain(e)
+	}
+	return vals
+}
+
+// bag is one change's decoded attributes (decodeAttrs).
+type bag struct {
+	attrs rules.Attrs
+	err   error
+}
+
+// bags are a batch's decoded attributes by object id (one object appears
+// at most once per batch): each change's JSON is decoded once, for the
+// manager lookups and the decision alike.
+type bags map[string]bag
+
+func decodeBags(changes []*eventsv1.SourceChange) bags {
+	out := make(bags, len(changes))
+	for _, ch := range changes {
+		a, err := decodeAttrs(ch)
+		out[ch.GetObject().GetObjectId()] = bag{attrs: a, err: err}
 	}
 	return out
 }

@@ -80,11 +80,11 @@ func fillMembers(wi *eventsv1.WriteIntent, members []string, resolve func(string
 // pendingRef reports a decision that left a reference for a later cycle:
 // members not provisioned yet, or a manager that did not resolve (the
 // entry then lacks the manager's export hash).
-func pendingRef(cfg *decide.Config, ch *eventsv1.SourceChange, d *decide.Decision) bool {
+func pendingRef(cfg *decide.Config, ch *eventsv1.SourceChange, manager string, d *decide.Decision) bool {
 	if d.Members != nil && len(d.Members.Pending) > 0 {
 		return true
 	}
-	if d.Entry == nil || d.Entry.State != decide.Active || ch.GetObject().GetType() == groupType || managerOf(ch) == "" {
+	if d.Entry == nil || d.Entry.State != decide.Active || ch.GetObject().GetType() == groupType || manager == "" {
 		return false
 	}
 	if _, mapped := cfg.Users.Mappings.Lookup(schema.Manager); !mapped {

@@ -2,7 +2,6 @@ package transformer
 
 import (
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -14,20 +13,6 @@ import (
 	"github.com/xtsync/xtsync/pkg/rules/schema"
 )
 
-// managerOf reads the manager's id without converting every attribute.
-func managerOf(ch *eventsv1.SourceChange) string {
-	for k, v := range ch.GetAttributes().GetFields() {
-		if !strings.EqualFold(k, schema.Manager) {
-			continue
-		}
-		if s := v.GetStringValue(); s != "" {
-			return s
-		}
-		return v.GetStructValue().GetFields()["id"].GetStringValue()
-	}
-	return ""
-}
-
 func deleted(ch *eventsv1.SourceChange) bool {
 	k := ch.GetKind()
 	return k == eventsv1.ChangeKind_CHANGE_KIND_SOFT_DELETED || k == eventsv1.ChangeKind_CHANGE_KIND_HARD_DELETED
@@ -36,7 +21,7 @@ func deleted(ch *eventsv1.SourceChange) bool {
 // decide builds the decision input of one change and runs the rules. A
 // full cycle (first, restart, expired delta) verifies the members of every
 // synced group, repairing target-side drift.
-func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entries map[string]redisx.Entry,
+func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, bag bag, entries map[string]redisx.Entry,
 	direct map[string][]string, resolve func(string) (string, bool), full bool) decide.Decision {
 	obj := ch.GetObject()
 	id := obj.GetObjectId()
@@ -49,7 +34,10 @@ func (t *Transformer) decide(cfg *decide.Config, ch *eventsv1.SourceChange, entr
 	default:
 		return unsupported(id, obj.GetType())
 	}
-	attrs := sourceAttrs(ch)
+	if bag.err != nil {
+		return undecodable(bag.err)
+	}
+	attrs := sourceAttrs(ch, bag.attrs)
 	in := decide.Input{
 		Source: decide.Source{ID: id, Type: typ, Attrs: attrs, Deleted: deleted(ch), DirectGroups: direct[id]},
 		Entry:  toDecideEntry(entries, id),
@@ -83,6 +71,17 @@ func unsupported(id string, t commonv1.ObjectType) decide.Decision {
 	d := decide.Decision{Action: decide.Skip, Code: rules.EntityTypeNotSupported}
 	d.Log.Action, d.Log.Status, d.Log.Code = decide.LogOther, decide.StatusSkipped, string(rules.EntityTypeNotSupported)
 	d.Log.Reason = fmt.Sprintf("object %s has type %s, which is not synchronized", id, t)
+	return d
+}
+
+// undecodable is the decision for a change whose attributes are not a
+// JSON object: the object fails (logged, retried next cycle) and the rest
+// of its batch goes on.
+func undecodable(err error) decide.Decision {
+	d := decide.Decision{Action: decide.Fail, Code: rules.InvalidAttributeValue,
+		Err: rules.Errorf(rules.InvalidAttributeValue, "", "%v", err).Wrap(err)}
+	d.Log.Action, d.Log.Status, d.Log.Code = decide.LogOther, decide.StatusFailure, string(rules.InvalidAttributeValue)
+	d.Log.Reason = err.Error()
 	return d
 }
 

@@ -2,6 +2,7 @@ package transformer_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
@@ -108,13 +108,13 @@ func group(id string, members []string, kv ...any) *eventsv1.SourceChange {
 }
 
 func change(typ commonv1.ObjectType, id string, a map[string]any, members []string) *eventsv1.SourceChange {
-	s, err := structpb.NewStruct(a)
+	s, err := json.Marshal(a)
 	if err != nil {
 		panic(err)
 	}
 	return &eventsv1.SourceChange{ConfigurationId: cfgID, CycleId: cycle,
 		Object: &commonv1.ObjectRef{Type: typ, TenantId: "tenant-a", ObjectId: id},
-		Kind:   eventsv1.ChangeKind_CHANGE_KIND_UPSERT, Attributes: s, MemberIds: members,
+		Kind:   eventsv1.ChangeKind_CHANGE_KIND_UPSERT, AttributesJson: s, MemberIds: members,
 		ObservedAt: timestamppb.New(now)}
 }
 

@@ -99,7 +99,8 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		return &Result{Intents: &eventsv1.IntentBatch{ConfigurationId: cfgID, CycleId: cycle,
 			TargetTenantId: comp.TargetTenantID, Shard: b.GetShard()}, Threshold: comp.DeletionThreshold}, nil
 	}
-	entries, targets, direct, err := t.load(ctx, b, assigned)
+	bags := decodeBags(b.GetChanges())
+	entries, targets, direct, err := t.load(ctx, b, bags, assigned)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +131,9 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	var deprov []*eventsv1.WriteIntent
 	var pending, resolved []string
 	for _, ch := range changes {
-		d := t.decide(comp.Config, ch, entries, direct, resolve, b.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL)
-		if pendingRef(comp.Config, ch, &d) {
+		bag := bags[ch.GetObject().GetObjectId()]
+		d := t.decide(comp.Config, ch, bag, entries, direct, resolve, b.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL)
+		if pendingRef(comp.Config, ch, managerOf(bag.attrs), &d) {
 			pending = append(pending, ch.GetObject().GetObjectId())
 		} else {
 			resolved = append(resolved, ch.GetObject().GetObjectId())
@@ -184,7 +186,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 // load reads the connector entries of the batch's objects, the target ids
 // of everything they reference (managers, members) and the assigned groups
 // of its users.
-func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, assigned bool) (map[string]redisx.Entry, map[string]string, map[string][]string, error) {
+func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, bags bags, assigned bool) (map[string]redisx.Entry, map[string]string, map[string][]string, error) {
 	cfg := b.GetConfigurationId()
 	objects := make([]string, 0, len(b.GetChanges()))
 	inBatch := make(map[string]struct{}, len(b.GetChanges()))
@@ -215,7 +217,7 @@ func (t *Transformer) load(ctx context.Context, b *eventsv1.SourceChangeBatch, a
 			for _, m := range ch.GetMemberIds() {
 				add(m)
 			}
-		} else if m := managerOf(ch); m != "" {
+		} else if m := managerOf(bags[ch.GetObject().GetObjectId()].attrs); m != "" {
 			add(m)
 		}
 	}

@@ -4,65 +4,82 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 var errNotObject = errors.New("not a JSON object")
 
 // decodeDelta decodes one delta page: entries with "@removed" become
-// Removed, the others conv's objects. In Attributes a property Graph sent
-// as null is present with a nil value and an absent one stays absent.
-func decodeDelta[T any](body []byte, conv func(map[string]any) (T, error)) (DeltaPage[T], error) {
+// Removed, the others conv's objects. conv gets each entry's raw JSON and
+// its top-level properties; objects keep their properties as the bytes
+// Graph sent (Raw), in which a property Graph sent as null is present as
+// null and an absent one stays absent.
+func decodeDelta[T any](body []byte, conv func(obj []byte, props []prop) (T, error)) (DeltaPage[T], error) {
 	if !jsonObject(body) {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", errNotObject)
 	}
-	// Into a map, not a struct: encoding/json matches struct fields
-	// case-insensitively ("vAlue" would be read as "value"); Graph's names
-	// are exact, as the SDK read them.
-	var raw map[string]any
-	if err := json.Unmarshal(body, &raw); err != nil {
+	if !json.Valid(body) {
+		var v any // for encoding/json's description of what is wrong
+		err := json.Unmarshal(body, &v)
+		if err == nil {
+			err = errMalformed
+		}
+		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
+	}
+	// Property names are matched exactly, as the SDK read them
+	// (encoding/json's struct decoding would read "vAlue" as "value").
+	var top []prop
+	if err := eachProp(body, func(p prop) error { top = append(top, p); return nil }); err != nil {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
 	}
 	var page DeltaPage[T]
 	var errs [3]error
-	page.NextLink, errs[0] = stringProp(raw, "@odata.nextLink")
-	page.DeltaLink, errs[1] = stringProp(raw, "@odata.deltaLink")
-	value, ok := raw["value"].([]any)
-	if !ok && raw["value"] != nil {
-		errs[2] = propTypeError("value", "an array", raw["value"])
+	page.NextLink, errs[0] = rawString(top, "@odata.nextLink")
+	page.DeltaLink, errs[1] = rawString(top, "@odata.deltaLink")
+	value := lookup(top, "value")
+	if !isNull(value) && value[0] != '[' {
+		errs[2] = fmt.Errorf("property value: want an array, got %s", rawType(value))
 	}
 	if err := errors.Join(errs[:]...); err != nil {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
 	}
-	for i, e := range value {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return DeltaPage[T]{}, fmt.Errorf("decode page: entry %d: %w", i, errNotObject)
+	if isNull(value) {
+		return page, nil
+	}
+	var props []prop // reused: conv must not keep it
+	err := eachElement(value, func(i int, e []byte) error {
+		props = props[:0]
+		if e[0] != '{' {
+			return fmt.Errorf("entry %d: %w", i, errNotObject)
 		}
-		id, err := entryID(m)
+		if err := eachProp(e, func(p prop) error { props = append(props, p); return nil }); err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+		id, err := entryID(props)
 		if err != nil {
-			return DeltaPage[T]{}, fmt.Errorf("decode page: entry %d: %w", i, err)
+			return fmt.Errorf("entry %d: %w", i, err)
 		}
-		if rm := m["@removed"]; rm != nil {
-			page.Removed = append(page.Removed, Removed{ID: id, Reason: removedReason(rm)})
-			continue
+		if rm := lookup(props, "@removed"); !isNull(rm) {
+			reason, _ := rawAny(rm)
+			page.Removed = append(page.Removed, Removed{ID: id, Reason: removedReason(reason)})
+			return nil
 		}
-		obj, err := conv(m)
+		obj, err := conv(e, props)
 		if err != nil {
-			return DeltaPage[T]{}, fmt.Errorf("decode page: entry %d (%s): %w", i, id, err)
-		}
-		if page.Objects == nil {
-			page.Objects = make([]T, 0, len(value)-i)
+			return fmt.Errorf("entry %d (%s): %w", i, id, err)
 		}
 		page.Objects = append(page.Objects, obj)
+		return nil
+	})
+	if err != nil {
+		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
 	}
 	return page, nil
 }
 
 // entryID is the id every delta entry carries; without one neither an
 // object nor a removal can be applied.
-func entryID(m map[string]any) (string, error) {
-	id, err := stringProp(m, "id")
+func entryID(props []prop) (string, error) {
+	id, err := rawString(props, "id")
 	if err == nil && id == "" {
 		err = errors.New("no id")
 	}
@@ -81,63 +98,65 @@ func removedReason(raw any) string {
 	return "deleted"
 }
 
-// dropAnnotations removes OData annotations (@odata.type, @odata.etag,
-// @removed): they describe the payload, not the object.
-func dropAnnotations(m map[string]any) {
-	for k := range m {
-		if strings.HasPrefix(k, "@") {
-			delete(m, k)
-		}
-	}
+// dropped are the properties that do not go into Raw: OData annotations
+// (@odata.type, @odata.etag, @removed) describe the payload, not the
+// object; manager@delta and members@delta are decoded into Manager and
+// Members.
+func dropped(name []byte) bool {
+	return len(name) > 0 && name[0] == '@' || string(name) == "manager@delta" || string(name) == "members@delta"
 }
 
-func userOfJSON(m map[string]any) (User, error) {
+func userOfJSON(obj []byte, props []prop) (User, error) {
 	var u User
 	var errs [8]error
-	u.ID, errs[0] = stringProp(m, "id")
-	u.UserPrincipalName, errs[1] = stringProp(m, "userPrincipalName")
-	u.DisplayName, errs[2] = stringProp(m, "displayName")
-	u.Mail, errs[3] = stringProp(m, "mail")
-	u.UserType, errs[4] = stringProp(m, "userType")
-	u.ExternalUserState, errs[5] = stringProp(m, "externalUserState")
-	u.AccountEnabled, errs[6] = boolProp(m, "accountEnabled")
-	u.DeletedDateTime, errs[7] = timeProp(m, "deletedDateTime")
+	u.ID, errs[0] = rawString(props, "id")
+	u.UserPrincipalName, errs[1] = rawString(props, "userPrincipalName")
+	u.DisplayName, errs[2] = rawString(props, "displayName")
+	u.Mail, errs[3] = rawString(props, "mail")
+	u.UserType, errs[4] = rawString(props, "userType")
+	u.ExternalUserState, errs[5] = rawString(props, "externalUserState")
+	u.AccountEnabled, errs[6] = rawBool(props, "accountEnabled")
+	u.DeletedDateTime, errs[7] = rawTime(props, "deletedDateTime")
 	if err := errors.Join(errs[:]...); err != nil {
 		return User{}, err
 	}
-	if raw, ok := m["manager@delta"]; ok {
-		mgr, err := managerOf(raw)
+	if raw := lookup(props, "manager@delta"); raw != nil {
+		v, err := rawAny(raw)
+		if err != nil {
+			return User{}, fmt.Errorf("manager@delta: %w", err)
+		}
+		mgr, err := managerOf(v)
 		if err != nil {
 			return User{}, err
 		}
 		u.Manager = &mgr
-		delete(m, "manager@delta")
 	}
-	dropAnnotations(m)
-	u.Attributes = Attributes(m)
+	u.Raw = objectJSON(obj, props, dropped)
 	return u, nil
 }
 
-func groupOfJSON(m map[string]any) (Group, error) {
+func groupOfJSON(obj []byte, props []prop) (Group, error) {
 	var g Group
 	var errs [8]error
-	g.ID, errs[0] = stringProp(m, "id")
-	g.DisplayName, errs[1] = stringProp(m, "displayName")
-	g.MailNickname, errs[2] = stringProp(m, "mailNickname")
-	g.Description, errs[3] = stringProp(m, "description")
-	g.SecurityEnabled, errs[4] = boolProp(m, "securityEnabled")
-	g.MailEnabled, errs[5] = boolProp(m, "mailEnabled")
-	g.GroupTypes, errs[6] = stringsProp(m, "groupTypes")
-	g.DeletedDateTime, errs[7] = timeProp(m, "deletedDateTime")
+	g.ID, errs[0] = rawString(props, "id")
+	g.DisplayName, errs[1] = rawString(props, "displayName")
+	g.MailNickname, errs[2] = rawString(props, "mailNickname")
+	g.Description, errs[3] = rawString(props, "description")
+	g.SecurityEnabled, errs[4] = rawBool(props, "securityEnabled")
+	g.MailEnabled, errs[5] = rawBool(props, "mailEnabled")
+	g.GroupTypes, errs[6] = rawStrings(props, "groupTypes")
+	g.DeletedDateTime, errs[7] = rawTime(props, "deletedDateTime")
 	if err := errors.Join(errs[:]...); err != nil {
 		return Group{}, err
 	}
-	if raw, ok := m["members@delta"]; ok {
-		g.Members = memberChangesOf(raw)
-		delete(m, "members@delta")
+	if raw := lookup(props, "members@delta"); raw != nil {
+		v, err := rawAny(raw)
+		if err != nil {
+			return Group{}, fmt.Errorf("members@delta: %w", err)
+		}
+		g.Members = memberChangesOf(v)
 	}
-	dropAnnotations(m)
-	g.Attributes = Attributes(m)
+	g.Raw = objectJSON(obj, props, dropped)
 	return g, nil
 }
 

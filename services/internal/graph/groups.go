@@ -148,7 +148,7 @@ func (c *Client) ListUserMemberIDs(ctx context.Context, groupID string) ([]strin
 // decodeIDPage reads one collection page of {"id": ...} entries and
 // returns its @odata.nextLink.
 func decodeIDPage(body []byte, emit func(id string)) (string, error) {
-	page, err := decodeDelta(body, func(m map[string]any) (string, error) { return entryID(m) })
+	page, err := decodeDelta(body, func(_ []byte, props []prop) (string, error) { return entryID(props) })
 	if err != nil {
 		return "", err
 	}

@@ -30,8 +30,10 @@ func TestUsersDeltaManager(t *testing.T) {
 	for _, id := range []string{ids[1], ids[2]} {
 		require.NotNil(t, objs[id].Manager, id)
 		require.Equal(t, ids[0], *objs[id].Manager)
-		require.NotContains(t, objs[id].Attributes, "manager@delta")
-		require.NotContains(t, objs[id].Attributes, "manager")
+		props, err := objs[id].Properties()
+		require.NoError(t, err)
+		require.NotContains(t, props, "manager@delta")
+		require.NotContains(t, props, "manager")
 	}
 	require.Nil(t, objs[ids[0]].Manager, "no manager on a full read: not reported")
 

@@ -38,7 +38,7 @@ func TestDecodeManagerDelta(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, p.Objects, 1)
 			require.Equal(t, tc.want, p.Objects[0].Manager)
-			require.NotContains(t, p.Objects[0].Attributes, "manager@delta")
+			require.NotContains(t, string(p.Objects[0].Raw), "manager@delta")
 		})
 	}
 }

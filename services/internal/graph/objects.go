@@ -33,8 +33,13 @@ type User struct {
 	// manager@delta in a delta page, from $expand=manager on a read. nil
 	// means not reported (unchanged, in a delta); "" means no manager
 	// (removed). It is not in Attributes.
-	Manager    *string
+	Manager *string
+	// Attributes holds the properties of an object read through the SDK
+	// (GetUser, ListUsers, ...); a delta page leaves it nil and sets Raw.
 	Attributes Attributes
+	// Raw is the object's properties as a delta page sent them: the JSON
+	// object without OData annotations and manager@delta, not decoded.
+	Raw json.RawMessage
 }
 
 // Group is a group as returned by Graph.
@@ -48,8 +53,27 @@ type Group struct {
 	GroupTypes      []string
 	DeletedDateTime *time.Time
 	// Members holds members@delta in a delta page; nil elsewhere.
-	Members    []MemberChange
+	Members []MemberChange
+	// Attributes and Raw: as in User (Raw without members@delta).
 	Attributes Attributes
+	Raw        json.RawMessage
+}
+
+// Properties is the user's properties decoded: Attributes, or Raw.
+func (u User) Properties() (Attributes, error) { return properties(u.Attributes, u.Raw) }
+
+// Properties is the group's properties decoded: Attributes, or Raw.
+func (g Group) Properties() (Attributes, error) { return properties(g.Attributes, g.Raw) }
+
+func properties(attrs Attributes, raw json.RawMessage) (Attributes, error) {
+	if raw == nil {
+		return attrs, nil
+	}
+	out := Attributes{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("decode properties: %w", err)
+	}
+	return out, nil
 }
 
 // Removed says an object (or a member) left the delta scope. Reason is

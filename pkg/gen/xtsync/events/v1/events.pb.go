@@ -10,7 +10,6 @@ import (
 	v1 "github.com/xtsync/xtsync/pkg/gen/xtsync/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -272,17 +271,19 @@ type SourceChange struct {
 	CycleId         string                 `protobuf:"bytes,2,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
 	Object          *v1.ObjectRef          `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
 	Kind            ChangeKind             `protobuf:"varint,4,opt,name=kind,proto3,enum=xtsync.events.v1.ChangeKind" json:"kind,omitempty"`
-	// Source attributes by Graph property name (values as Graph JSON).
-	Attributes *structpb.Struct `protobuf:"bytes,5,opt,name=attributes,proto3" json:"attributes,omitempty"`
 	// Direct user members of a group (object ids), for group objects.
 	MemberIds  []string               `protobuf:"bytes,6,rep,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"`
 	ObservedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=observed_at,json=observedAt,proto3" json:"observed_at,omitempty"`
 	// A group with more members than fit one message (redisx.InlineMembers)
 	// carries them by reference instead of member_ids: the id of an
 	// immutable, content-addressed set in Redis (redisx.MemberSets).
-	MemberSet     string `protobuf:"bytes,8,opt,name=member_set,json=memberSet,proto3" json:"member_set,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MemberSet string `protobuf:"bytes,8,opt,name=member_set,json=memberSet,proto3" json:"member_set,omitempty"`
+	// Source attributes: a JSON object keyed by Graph property name, values
+	// as Graph sent them, plus id and netId (the object id) and manager (the
+	// manager's id, or null when Graph reported none). Empty for removals.
+	AttributesJson []byte `protobuf:"bytes,9,opt,name=attributes_json,json=attributesJson,proto3" json:"attributes_json,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SourceChange) Reset() {
@@ -343,13 +344,6 @@ func (x *SourceChange) GetKind() ChangeKind {
 	return ChangeKind_CHANGE_KIND_UNSPECIFIED
 }
 
-func (x *SourceChange) GetAttributes() *structpb.Struct {
-	if x != nil {
-		return x.Attributes
-	}
-	return nil
-}
-
 func (x *SourceChange) GetMemberIds() []string {
 	if x != nil {
 		return x.MemberIds
@@ -371,6 +365,13 @@ func (x *SourceChange) GetMemberSet() string {
 	return ""
 }
 
+func (x *SourceChange) GetAttributesJson() []byte {
+	if x != nil {
+		return x.AttributesJson
+	}
+	return nil
+}
+
 // WriteIntent is one write the target tenant should receive. Published by
 // the transformer, consumed by writers.
 type WriteIntent struct {
@@ -381,8 +382,6 @@ type WriteIntent struct {
 	// Target object id when known (update, disable, delete, restore).
 	TargetObjectId string      `protobuf:"bytes,4,opt,name=target_object_id,json=targetObjectId,proto3" json:"target_object_id,omitempty"`
 	Action         WriteAction `protobuf:"varint,5,opt,name=action,proto3,enum=xtsync.events.v1.WriteAction" json:"action,omitempty"`
-	// Target attributes to set, by Graph property name.
-	Attributes *structpb.Struct `protobuf:"bytes,6,opt,name=attributes,proto3" json:"attributes,omitempty"`
 	// Members to add to and remove from a target group (target object ids).
 	AddMemberIds    []string `protobuf:"bytes,7,rep,name=add_member_ids,json=addMemberIds,proto3" json:"add_member_ids,omitempty"`
 	RemoveMemberIds []string `protobuf:"bytes,8,rep,name=remove_member_ids,json=removeMemberIds,proto3" json:"remove_member_ids,omitempty"`
@@ -481,13 +480,6 @@ func (x *WriteIntent) GetAction() WriteAction {
 		return x.Action
 	}
 	return WriteAction_WRITE_ACTION_UNSPECIFIED
-}
-
-func (x *WriteIntent) GetAttributes() *structpb.Struct {
-	if x != nil {
-		return x.Attributes
-	}
-	return nil
 }
 
 func (x *WriteIntent) GetAddMemberIds() []string {
@@ -1763,30 +1755,26 @@ var File_xtsync_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1dxtsync/events/v1/events.proto\x12\x10xtsync.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dxtsync/common/v1/common.proto\"\xef\x02\n" +
+	"\x1dxtsync/events/v1/events.proto\x12\x10xtsync.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dxtsync/common/v1/common.proto\"\xf1\x02\n" +
 	"\fSourceChange\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x123\n" +
 	"\x06object\x18\x03 \x01(\v2\x1b.xtsync.common.v1.ObjectRefR\x06object\x120\n" +
-	"\x04kind\x18\x04 \x01(\x0e2\x1c.xtsync.events.v1.ChangeKindR\x04kind\x127\n" +
-	"\n" +
-	"attributes\x18\x05 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"attributes\x12\x1d\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x1c.xtsync.events.v1.ChangeKindR\x04kind\x12\x1d\n" +
 	"\n" +
 	"member_ids\x18\x06 \x03(\tR\tmemberIds\x12;\n" +
 	"\vobserved_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"observedAt\x12\x1d\n" +
 	"\n" +
-	"member_set\x18\b \x01(\tR\tmemberSet\"\xbf\a\n" +
+	"member_set\x18\b \x01(\tR\tmemberSet\x12'\n" +
+	"\x0fattributes_json\x18\t \x01(\fR\x0eattributesJsonJ\x04\b\x05\x10\x06R\n" +
+	"attributes\"\x98\a\n" +
 	"\vWriteIntent\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x123\n" +
 	"\x06source\x18\x03 \x01(\v2\x1b.xtsync.common.v1.ObjectRefR\x06source\x12(\n" +
 	"\x10target_object_id\x18\x04 \x01(\tR\x0etargetObjectId\x125\n" +
-	"\x06action\x18\x05 \x01(\x0e2\x1d.xtsync.events.v1.WriteActionR\x06action\x127\n" +
-	"\n" +
-	"attributes\x18\x06 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"attributes\x12$\n" +
+	"\x06action\x18\x05 \x01(\x0e2\x1d.xtsync.events.v1.WriteActionR\x06action\x12$\n" +
 	"\x0eadd_member_ids\x18\a \x03(\tR\faddMemberIds\x12*\n" +
 	"\x11remove_member_ids\x18\b \x03(\tR\x0fremoveMemberIds\x12\x1b\n" +
 	"\tintent_id\x18\t \x01(\tR\bintentId\x12;\n" +
@@ -1801,7 +1789,8 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x04code\x18\x11 \x01(\tR\x04code\x12\x19\n" +
 	"\blog_json\x18\x12 \x01(\tR\alogJson\x12,\n" +
 	"\x12desired_member_set\x18\x13 \x01(\tR\x10desiredMemberSet\x129\n" +
-	"\x19pending_source_member_set\x18\x14 \x01(\tR\x16pendingSourceMemberSet\"\x87\x04\n" +
+	"\x19pending_source_member_set\x18\x14 \x01(\tR\x16pendingSourceMemberSetJ\x04\b\x06\x10\aR\n" +
+	"attributes\"\x87\x04\n" +
 	"\fWriteOutcome\x12\x1b\n" +
 	"\tintent_id\x18\x01 \x01(\tR\bintentId\x12)\n" +
 	"\x10configuration_id\x18\x02 \x01(\tR\x0fconfigurationId\x12\x19\n" +
@@ -1972,51 +1961,48 @@ var file_xtsync_events_v1_events_proto_goTypes = []any{
 	(*OutcomeBatch)(nil),          // 18: xtsync.events.v1.OutcomeBatch
 	nil,                           // 19: xtsync.events.v1.ConnectorEntry.ExportedEntry
 	(*v1.ObjectRef)(nil),          // 20: xtsync.common.v1.ObjectRef
-	(*structpb.Struct)(nil),       // 21: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
-	(*v1.ErrorDetail)(nil),        // 23: xtsync.common.v1.ErrorDetail
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*v1.ErrorDetail)(nil),        // 22: xtsync.common.v1.ErrorDetail
 }
 var file_xtsync_events_v1_events_proto_depIdxs = []int32{
 	20, // 0: xtsync.events.v1.SourceChange.object:type_name -> xtsync.common.v1.ObjectRef
 	0,  // 1: xtsync.events.v1.SourceChange.kind:type_name -> xtsync.events.v1.ChangeKind
-	21, // 2: xtsync.events.v1.SourceChange.attributes:type_name -> google.protobuf.Struct
-	22, // 3: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
-	20, // 4: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 5: xtsync.events.v1.WriteIntent.action:type_name -> xtsync.events.v1.WriteAction
-	21, // 6: xtsync.events.v1.WriteIntent.attributes:type_name -> google.protobuf.Struct
-	15, // 7: xtsync.events.v1.WriteIntent.changes:type_name -> xtsync.events.v1.AttributeChange
-	14, // 8: xtsync.events.v1.WriteIntent.match_queries:type_name -> xtsync.events.v1.MatchQuery
-	15, // 9: xtsync.events.v1.WriteIntent.on_match:type_name -> xtsync.events.v1.AttributeChange
-	16, // 10: xtsync.events.v1.WriteIntent.connector_entry:type_name -> xtsync.events.v1.ConnectorEntry
-	20, // 11: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 12: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
-	23, // 13: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
-	22, // 14: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
-	15, // 15: xtsync.events.v1.WriteOutcome.changes:type_name -> xtsync.events.v1.AttributeChange
-	2,  // 16: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
-	20, // 17: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
-	22, // 18: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
-	22, // 19: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
-	22, // 20: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
-	2,  // 21: xtsync.events.v1.CycleEnd.mode:type_name -> xtsync.events.v1.CycleMode
-	20, // 22: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
-	1,  // 23: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
-	3,  // 24: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
-	23, // 25: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
-	10, // 26: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
-	22, // 27: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
-	11, // 28: xtsync.events.v1.ProvisioningLogBatch.entries:type_name -> xtsync.events.v1.ProvisioningLogEntry
-	4,  // 29: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
-	2,  // 30: xtsync.events.v1.SourceChangeBatch.mode:type_name -> xtsync.events.v1.CycleMode
-	22, // 31: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
-	19, // 32: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
-	5,  // 33: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
-	6,  // 34: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
-	35, // [35:35] is the sub-list for method output_type
-	35, // [35:35] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	21, // 2: xtsync.events.v1.SourceChange.observed_at:type_name -> google.protobuf.Timestamp
+	20, // 3: xtsync.events.v1.WriteIntent.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 4: xtsync.events.v1.WriteIntent.action:type_name -> xtsync.events.v1.WriteAction
+	15, // 5: xtsync.events.v1.WriteIntent.changes:type_name -> xtsync.events.v1.AttributeChange
+	14, // 6: xtsync.events.v1.WriteIntent.match_queries:type_name -> xtsync.events.v1.MatchQuery
+	15, // 7: xtsync.events.v1.WriteIntent.on_match:type_name -> xtsync.events.v1.AttributeChange
+	16, // 8: xtsync.events.v1.WriteIntent.connector_entry:type_name -> xtsync.events.v1.ConnectorEntry
+	20, // 9: xtsync.events.v1.WriteOutcome.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 10: xtsync.events.v1.WriteOutcome.action:type_name -> xtsync.events.v1.WriteAction
+	22, // 11: xtsync.events.v1.WriteOutcome.error:type_name -> xtsync.common.v1.ErrorDetail
+	21, // 12: xtsync.events.v1.WriteOutcome.finished_at:type_name -> google.protobuf.Timestamp
+	15, // 13: xtsync.events.v1.WriteOutcome.changes:type_name -> xtsync.events.v1.AttributeChange
+	2,  // 14: xtsync.events.v1.CycleStart.mode:type_name -> xtsync.events.v1.CycleMode
+	20, // 15: xtsync.events.v1.CycleStart.objects:type_name -> xtsync.common.v1.ObjectRef
+	21, // 16: xtsync.events.v1.CycleStart.requested_at:type_name -> google.protobuf.Timestamp
+	21, // 17: xtsync.events.v1.CycleStop.requested_at:type_name -> google.protobuf.Timestamp
+	21, // 18: xtsync.events.v1.CycleEnd.finished_at:type_name -> google.protobuf.Timestamp
+	2,  // 19: xtsync.events.v1.CycleEnd.mode:type_name -> xtsync.events.v1.CycleMode
+	20, // 20: xtsync.events.v1.ProvisioningLogEntry.source:type_name -> xtsync.common.v1.ObjectRef
+	1,  // 21: xtsync.events.v1.ProvisioningLogEntry.action:type_name -> xtsync.events.v1.WriteAction
+	3,  // 22: xtsync.events.v1.ProvisioningLogEntry.status:type_name -> xtsync.events.v1.ProvisioningStatus
+	22, // 23: xtsync.events.v1.ProvisioningLogEntry.error:type_name -> xtsync.common.v1.ErrorDetail
+	10, // 24: xtsync.events.v1.ProvisioningLogEntry.modified_properties:type_name -> xtsync.events.v1.ModifiedProperty
+	21, // 25: xtsync.events.v1.ProvisioningLogEntry.timestamp:type_name -> google.protobuf.Timestamp
+	11, // 26: xtsync.events.v1.ProvisioningLogBatch.entries:type_name -> xtsync.events.v1.ProvisioningLogEntry
+	4,  // 27: xtsync.events.v1.SourceChangeBatch.changes:type_name -> xtsync.events.v1.SourceChange
+	2,  // 28: xtsync.events.v1.SourceChangeBatch.mode:type_name -> xtsync.events.v1.CycleMode
+	21, // 29: xtsync.events.v1.ConnectorEntry.since:type_name -> google.protobuf.Timestamp
+	19, // 30: xtsync.events.v1.ConnectorEntry.exported:type_name -> xtsync.events.v1.ConnectorEntry.ExportedEntry
+	5,  // 31: xtsync.events.v1.IntentBatch.intents:type_name -> xtsync.events.v1.WriteIntent
+	6,  // 32: xtsync.events.v1.OutcomeBatch.outcomes:type_name -> xtsync.events.v1.WriteOutcome
+	33, // [33:33] is the sub-list for method output_type
+	33, // [33:33] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_xtsync_events_v1_events_proto_init() }
