@@ -46,7 +46,7 @@ func TestAttributesJSON(t *testing.T) {
 			"businessPhones": []any{"+1 555"}, "otherMails": []string{"a@x", "b@x"}, "extension_x_n": 7.0,
 			"employeeOrgData": map[string]any{"division": "R&D"}, "createdDateTime": when,
 		}, want: `{"id":"u1","netId":"u1","accountEnabled":true,"businessPhones":["+1 555"],"createdDateTime":"2026-01-02T03:04:05Z",` +
-			`"displayName":"Ann","employeeOrgData":{"division":"R&D"},"extension_x_n":7,"jobTitle":null,"otherMails":["a@x","b@x"]}`},
+			`"displayName":"Ann","employeeOrgData":{"division":"R\u0026D"},"extension_x_n":7,"jobTitle":null,"otherMails":["a@x","b@x"]}`},
 		{name: "delta page: copied as sent, id and netId replaced",
 			raw:  `{"displayName":"Ann é","id":"u1", "netId":"x","jobTitle":null,"employeeOrgData":{"division":"R&D"},"n":1.5e2}`,
 			want: `{"id":"u1","netId":"u1","displayName":"Ann é","jobTitle":null,"employeeOrgData":{"division":"R&D"},"n":1.5e2}`},
