@@ -256,14 +256,7 @@ func rawBool(props []prop, key string) (*bool, error) {
 
 func rawTime(props []prop, key string) (*time.Time, error) {
 	s, err := rawString(props, key)
-	if err != nil || s == "" {
-		return nil, err
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return nil, fmt.Errorf("property %s: %w", key, err)
-	}
-	return &t, nil
+	return timeOf(key, s, err)
 }
 
 func rawStrings(props []prop, key string) ([]string, error) {

@@ -70,6 +70,12 @@ func boolProp(m map[string]any, key string) (*bool, error) {
 
 func timeProp(m map[string]any, key string) (*time.Time, error) {
 	s, err := stringProp(m, key)
+	return timeOf(key, s, err)
+}
+
+// timeOf parses the RFC 3339 value s of property key, read as a string by
+// rawString or stringProp with err (empty: no time).
+func timeOf(key, s string, err error) (*time.Time, error) {
 	if err != nil || s == "" {
 		return nil, err
 	}
