@@ -17,14 +17,10 @@ func TestEmbeddedJetStreamPersistsAcrossRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	publish := func(srvURL string) {
-		nc, err := nats.Connect(srvURL)
-		require.NoError(t, err)
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		require.NoError(t, err)
+		js := jetStreamAt(t, srvURL)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Storage: jetstream.FileStorage})
+		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Storage: jetstream.FileStorage})
 		require.NoError(t, err)
 		_, err = js.Publish(ctx, "t.a", []byte("hello"), jetstream.WithMsgID("m1"))
 		require.NoError(t, err)
@@ -42,11 +38,7 @@ func TestEmbeddedJetStreamPersistsAcrossRestart(t *testing.T) {
 	e2, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: dir})
 	require.NoError(t, err)
 	defer e2.Shutdown()
-	nc, err := nats.Connect(e2.ClientURL())
-	require.NoError(t, err)
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
+	js := jetStreamAt(t, e2.ClientURL())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := js.Stream(ctx, "T")
@@ -84,11 +76,7 @@ func TestEmbeddedStoreLimitIsNotTheFreeDisk(t *testing.T) {
 			e, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir(), MaxStore: tc.maxStore})
 			require.NoError(t, err)
 			defer e.Shutdown()
-			nc, err := nats.Connect(e.ClientURL())
-			require.NoError(t, err)
-			defer nc.Close()
-			js, err := jetstream.New(nc)
-			require.NoError(t, err)
+			js := jetStreamAt(t, e.ClientURL())
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "BIG", Subjects: []string{"big.>"},
@@ -100,4 +88,16 @@ func TestEmbeddedStoreLimitIsNotTheFreeDisk(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// jetStreamAt connects to the server at url; the connection closes with
+// the test.
+func jetStreamAt(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	return js
 }
