@@ -63,7 +63,8 @@ func TestE2ETraceInJaeger(t *testing.T) {
 	c.requireMirrored(m)
 
 	// Spans reach Jaeger in batches from five processes: poll until the
-	// trace is whole (every service and stage, every parent present).
+	// trace is whole (every service and stage, every parent present, every
+	// batch's objects counted).
 	var tr jaegerTrace
 	var problems []string
 	for {
@@ -76,6 +77,14 @@ func TestE2ETraceInJaeger(t *testing.T) {
 			t.Fatalf("query Jaeger: %v\n%s", err, tail(j.log, 30))
 		default:
 			problems = tr.problems()
+			// Whole means every batch too: a process's last spans can
+			// reach Jaeger after the rest of the trace.
+			if n := tr.sum("transformer.batch", "xtsync.objects"); n < p.Expected {
+				problems = append(problems, fmt.Sprintf("transformer batches count %d objects of %d", n, p.Expected))
+			}
+			if n := tr.sum("synclog.outcome_batch", "outcomes"); n < p.Logged {
+				problems = append(problems, fmt.Sprintf("log batches count %d outcomes of %d", n, p.Logged))
+			}
 		}
 		if len(problems) == 0 {
 			break
