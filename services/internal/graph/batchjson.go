@@ -1,12 +1,12 @@
 package graph
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -194,80 +194,98 @@ func appendJSONString(b []byte, s string) []byte {
 // of ids. An id Graph did not answer gets a batchItemMissing error, an
 // item with a status outside 100-599 batchItemMalformed (both status 0,
 // transient); an answer that is not a batch answer, or answers an id
-// twice, is an error. Names are matched exactly (into maps: encoding/json
+// twice, is an error. The answer is validated once (validJSON) and
+// scanned; only item bodies become maps (BatchResult.Body), the envelope
+// never does. Names are matched exactly, the last of repeated names wins,
+// as they did when the answer was decoded into maps (encoding/json
 // matches struct fields case-insensitively).
 func decodeBatch(body []byte, ids []string, now time.Time) ([]BatchResult, error) {
 	if !jsonObject(body) {
 		return nil, fmt.Errorf("decode batch answer: %w", errNotObject)
 	}
-	var raw map[string]any
-	if err := json.Unmarshal(body, &raw); err != nil {
+	if err := checkJSON(body); err != nil {
 		return nil, fmt.Errorf("decode batch answer: %w", err)
 	}
-	list, ok := raw["responses"].([]any)
-	if !ok && raw["responses"] != nil {
-		return nil, fmt.Errorf("decode batch answer: %w", propTypeError("responses", "an array", raw["responses"]))
+	var list []byte
+	err := eachProp(body, func(p prop) error {
+		if string(p.name()) == "responses" {
+			list = p.value
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decode batch answer: %w", err)
 	}
-	items := make(map[string]BatchResult, len(list))
-	for i, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("decode batch answer: item %d: %w", i, errNotObject)
-		}
-		res, err := batchResultOf(m, now)
-		if err != nil {
-			return nil, fmt.Errorf("decode batch answer: item %d: %w", i, err)
-		}
-		if _, dup := items[res.ID]; dup {
-			return nil, fmt.Errorf("decode batch answer: item %q answered twice", res.ID)
-		}
-		items[res.ID] = res
+	if !isNull(list) && list[0] != '[' {
+		return nil, fmt.Errorf("decode batch answer: property responses: want an array, got %s", rawType(list))
 	}
 	out := make([]BatchResult, len(ids))
-	for i, id := range ids {
-		res, ok := items[id]
-		if !ok {
-			// Graph answered without this id: a transient failure.
-			res = BatchResult{ID: id, Err: &Error{Code: "batchItemMissing", Message: "no response for batch item " + id}}
+	answered := make([]bool, len(ids))
+	var others []string // answered ids not asked for
+	if !isNull(list) {
+		var props []prop // reused
+		err = eachElement(list, func(i int, e []byte) error {
+			if e[0] != '{' {
+				return fmt.Errorf("item %d: %w", i, errNotObject)
+			}
+			props = props[:0]
+			if err := eachProp(e, func(p prop) error { props = append(props, p); return nil }); err != nil {
+				return fmt.Errorf("item %d: %w", i, err)
+			}
+			res, err := batchResultOf(props, now)
+			if err != nil {
+				return fmt.Errorf("item %d: %w", i, err)
+			}
+			at := slices.Index(ids, res.ID)
+			switch {
+			case at >= 0 && !answered[at]:
+				for j := at; j < len(ids); j++ {
+					if ids[j] == res.ID { // ids repeated by the caller share it
+						out[j], answered[j] = res, true
+					}
+				}
+			case at < 0 && !slices.Contains(others, res.ID):
+				others = append(others, res.ID)
+			default:
+				return fmt.Errorf("item %q answered twice", res.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("decode batch answer: %w", err)
 		}
-		out[i] = res
+	}
+	for i, id := range ids {
+		if !answered[i] {
+			// Graph answered without this id: a transient failure.
+			out[i] = BatchResult{ID: id, Err: &Error{Code: "batchItemMissing", Message: "no response for batch item " + id}}
+		}
 	}
 	return out, nil
 }
 
-// batchResultOf reads {"id","status","headers","body"}. Only an object
-// body is kept (a non-JSON answer's body is a base64 string).
-func batchResultOf(m map[string]any, now time.Time) (BatchResult, error) {
+// batchResultOf reads {"id","status","headers","body"} from an item's
+// properties. Only an object body is kept (a non-JSON answer's body is a
+// base64 string).
+func batchResultOf(props []prop, now time.Time) (BatchResult, error) {
 	var res BatchResult
 	var err error
-	if res.ID, err = stringProp(m, "id"); err != nil {
+	if res.ID, err = rawString(props, "id"); err != nil {
 		return res, err
 	}
-	switch v := m["status"].(type) {
-	case nil:
-	case float64:
-		if v != math.Trunc(v) || math.Abs(v) > 1e9 {
-			return res, fmt.Errorf("property status: want an integer, got %v", v)
-		}
-		res.Status = int(v)
-	default:
-		return res, propTypeError("status", "a number", v)
+	if res.Status, err = rawStatus(lookup(props, "status")); err != nil {
+		return res, err
 	}
-	switch h := m["headers"].(type) {
-	case nil:
-	case map[string]any:
-		res.Headers = make(map[string]string, len(h))
-		for k, v := range h {
-			s, ok := v.(string)
-			if !ok {
-				return res, propTypeError("headers."+k, "a string", v)
-			}
-			res.Headers[k] = s
-		}
-	default:
-		return res, propTypeError("headers", "an object", h)
+	if res.Headers, err = rawHeaders(lookup(props, "headers")); err != nil {
+		return res, err
 	}
-	res.Body, _ = m["body"].(map[string]any)
+	if b := lookup(props, "body"); len(b) > 0 && b[0] == '{' {
+		v, err := rawAny(b)
+		if err != nil {
+			return res, fmt.Errorf("property body: %w", err)
+		}
+		res.Body = v.(map[string]any)
+	}
 	res.RetryAfter = parseRetryAfter(headerValue(res.Headers, "Retry-After"), now)
 	switch {
 	case res.Status < 100 || res.Status > 599:
@@ -277,4 +295,47 @@ func batchResultOf(m map[string]any, now time.Time) (BatchResult, error) {
 		res.Err = batchItemError(res)
 	}
 	return res, nil
+}
+
+// rawStatus reads an item's status: an integral number (null or absent:
+// 0).
+func rawStatus(v []byte) (int, error) {
+	if isNull(v) {
+		return 0, nil
+	}
+	if v[0] == '-' || isDigit(v[0]) {
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
+			return 0, fmt.Errorf("property status: want an integer, got %s", v)
+		}
+		return int(f), nil
+	}
+	return 0, fmt.Errorf("property status: want a number, got %s", rawType(v))
+}
+
+// rawHeaders reads an item's headers: an object of strings (null or
+// absent: nil). A repeated name's last value counts, as in a map.
+func rawHeaders(v []byte) (map[string]string, error) {
+	if isNull(v) {
+		return nil, nil
+	}
+	if v[0] != '{' {
+		return nil, fmt.Errorf("property headers: want an object, got %s", rawType(v))
+	}
+	raw := map[string][]byte{}
+	if err := eachProp(v, func(p prop) error { raw[string(p.name())] = p.value; return nil }); err != nil {
+		return nil, fmt.Errorf("property headers: %w", err)
+	}
+	h := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if len(v) == 0 || v[0] != '"' {
+			return nil, fmt.Errorf("property headers.%s: want a string, got %s", k, rawType(v))
+		}
+		s, err := unquote(v)
+		if err != nil {
+			return nil, fmt.Errorf("property headers.%s: %w", k, err)
+		}
+		h[k] = s
+	}
+	return h, nil
 }

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -17,12 +16,7 @@ func decodeDelta[T any](body []byte, conv func(obj []byte, props []prop) (T, err
 	if !jsonObject(body) {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", errNotObject)
 	}
-	if !json.Valid(body) {
-		var v any // for encoding/json's description of what is wrong
-		err := json.Unmarshal(body, &v)
-		if err == nil {
-			err = errMalformed
-		}
+	if err := checkJSON(body); err != nil {
 		return DeltaPage[T]{}, fmt.Errorf("decode page: %w", err)
 	}
 	// Property names are matched exactly, as the SDK read them

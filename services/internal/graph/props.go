@@ -13,25 +13,29 @@ import (
 // properties stay the bytes Graph sent (User.Raw), and only the few the
 // engine branches on are decoded. The pipeline decodes the rest once, in
 // the transformer. The scanner assumes valid JSON (decodeDelta checks the
-// page with json.Valid first) but never panics or loops on anything else.
+// page with validJSON first) but never panics or loops on anything else.
 
 var errMalformed = errors.New("malformed JSON")
 
 // prop is one top-level property of a JSON object: its key as written
-// (quoted, maybe escaped) and its raw value, both slices of the object.
+// (quoted, maybe escaped), its name (the key unescaped) and its raw value,
+// slices of the object unless the key has escapes. eachProp unescapes the
+// name once: lookup compares every property's name for each field read.
 type prop struct {
-	key, value []byte
+	key, nm, value []byte
 }
 
-// name is the key unescaped; a key with escapes ("\u0069d") is decoded
-// the way encoding/json would.
-func (p prop) name() []byte {
-	k := p.key[1 : len(p.key)-1]
+func (p prop) name() []byte { return p.nm }
+
+// keyName is a quoted key unescaped; a key with escapes ("\u0069d") is
+// decoded the way encoding/json would.
+func keyName(key []byte) []byte {
+	k := key[1 : len(key)-1]
 	if bytes.IndexByte(k, '\\') < 0 && utf8.Valid(k) {
 		return k
 	}
 	var s string
-	if err := json.Unmarshal(p.key, &s); err != nil {
+	if err := json.Unmarshal(key, &s); err != nil {
 		return k
 	}
 	return []byte(s)
@@ -72,7 +76,7 @@ func eachProp(obj []byte, fn func(prop) error) error {
 		if err != nil {
 			return err
 		}
-		if err := fn(prop{key: key, value: obj[i:ve]}); err != nil {
+		if err := fn(prop{key: key, nm: keyName(key), value: obj[i:ve]}); err != nil {
 			return err
 		}
 		i = skipWS(obj, ve)
@@ -130,15 +134,24 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// stringEnd returns the index just past the string starting at b[i].
+// stringEnd returns the index just past the string starting at b[i]: the
+// first quote after it not escaped by an odd run of backslashes, found
+// with bytes.IndexByte (strings are most of a page's bytes).
 func stringEnd(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
+	for j := i + 1; j <= len(b); {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
 		}
+		q := j + k
+		odd := false
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			odd = !odd
+		}
+		if !odd {
+			return q + 1, nil
+		}
+		j = q + 1
 	}
 	return 0, errMalformed
 }
@@ -281,13 +294,6 @@ func rawStrings(props []prop, key string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// rawAny decodes one raw value (small ones: @removed, manager@delta).
-func rawAny(v []byte) (any, error) {
-	var x any
-	err := json.Unmarshal(v, &x)
-	return x, err
 }
 
 // objectJSON is obj without the properties drop says to drop: obj itself
