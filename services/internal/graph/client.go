@@ -71,7 +71,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	// The kiota auth provider silently sends no token to hosts outside this
 	// list, so the Graph host (no port) must be in it.
 	auth, err := graphauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
-		cred, cfg.Scopes, []string{graphURL.Hostname()})
+		newCachedCredential(cred), cfg.Scopes, []string{graphURL.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("create auth provider: %w", err)
 	}
