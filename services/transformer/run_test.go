@@ -75,7 +75,9 @@ func TestRunRedeliveryDeduplicated(t *testing.T) {
 	require.NoError(t, stop())
 	mu.Lock()
 	for _, id := range ids {
-		require.Equal(t, 2, calls[id], id)
+		// At least twice: a loaded machine can outlast the fixture's 1 s
+		// AckWait and earn a third delivery, deduplicated the same way.
+		require.GreaterOrEqual(t, calls[id], 2, id)
 	}
 	mu.Unlock()
 	got := f.intentBatches(len(ids))
