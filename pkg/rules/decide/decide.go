@@ -13,6 +13,21 @@ import (
 // outputs recycles mapping outputs: one per decision, 25+ results each.
 var outputs = sync.Pool{New: func() any { return new(mapping.Output) }}
 
+// requiredOnCreate are the target attributes a create must carry, by
+// object type, in schema order (schema.Object.Attributes copies the whole
+// schema on every call).
+var requiredOnCreate = func() map[string][]schema.Attribute {
+	m := map[string][]schema.Attribute{}
+	for _, o := range []*schema.Object{schema.TargetUser, schema.TargetGroup} {
+		for _, a := range o.Attributes() {
+			if a.RequiredOnCreate {
+				m[o.Name] = append(m[o.Name], a)
+			}
+		}
+	}
+	return m
+}()
+
 // Decide returns the action for one object. It is pure: the same input
 // always gives the same decision, so replays and on-demand provisioning
 // explain exactly what a cycle did.
@@ -168,10 +183,7 @@ func provisionNew(cfg *Config, in *Input, or *ObjectRules, out *mapping.Output, 
 	if !or.Actions.Create {
 		return skip(d, rules.ActionDisabled, "create action is disabled")
 	}
-	for _, a := range schema.Target(set.ObjectType()).Attributes() {
-		if !a.RequiredOnCreate {
-			continue
-		}
+	for _, a := range requiredOnCreate[set.ObjectType()] {
 		if m, ok := set.Lookup(a.Name); ok && !out.Results[m.Index()].Flow {
 			return fail(d, rules.Errorf(rules.MandatoryFieldsMissing, a.Name,
 				"%s is required to create the %s but %s is null", a.Name, set.ObjectType(), m.Describe()))

@@ -18,14 +18,14 @@ import (
 // re-enables a user blocked in the target).
 func diff(set *mapping.Set, out *mapping.Output, exported map[string]uint64, tgt *Target, all bool) ([]Change, map[string]uint64) {
 	ms := set.Mappings()
-	var changes []Change
-	changed := false
+	changed, flows := false, 0
 	for i := range ms {
 		r := &out.Results[i]
 		name := ms[i].Attr.Name
 		if !r.Flow || name == schema.IsSoftDeleted {
 			continue
 		}
+		flows++
 		prev, had := exported[name]
 		if all || !had || prev != r.Hash {
 			changed = true
@@ -33,6 +33,10 @@ func diff(set *mapping.Set, out *mapping.Output, exported map[string]uint64, tgt
 	}
 	if !changed {
 		return nil, exported
+	}
+	var changes []Change
+	if all { // every flowing attribute: one allocation, not a growing slice
+		changes = make([]Change, 0, flows)
 	}
 	next := make(map[string]uint64, len(ms))
 	maps.Copy(next, exported)
@@ -109,6 +113,9 @@ func normalize(v any) any {
 // connector data store entry to persist after a successful export.
 func finish(cfg *Config, in *Input, or *ObjectRules, d *Decision, changes []Change, exported map[string]uint64, createdBySync bool) Decision {
 	kept := changes[:0]
+	if d.Log.Modified == nil && len(changes) > 0 {
+		d.Log.Modified = make([]ModifiedProperty, 0, len(changes))
+	}
 	for _, c := range changes {
 		switch v := c.New.(type) {
 		case mapping.Ref:
