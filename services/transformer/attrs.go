@@ -1,9 +1,7 @@
 package transformer
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
@@ -22,22 +20,17 @@ var graphAliases = map[string]string{
 
 // decodeAttrs decodes a change's attributes_json (the Graph JSON object
 // the reader sent) into the bag the rules read: folded keys, integral
-// numbers as int64, string lists as []string. A removal carries none.
-func decodeAttrs(ch *eventsv1.SourceChange) (rules.Attrs, error) {
+// numbers as int64, string lists as []string (decodeJSONAttrs). With n,
+// only the properties n wants are decoded; nil decodes them all. A removal
+// carries none.
+func decodeAttrs(ch *eventsv1.SourceChange, n *need) (rules.Attrs, error) {
 	raw := ch.GetAttributesJson()
 	if len(raw) == 0 {
 		return rules.Attrs{}, nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	a, err := decodeJSONAttrs(raw, n)
+	if err != nil {
 		return nil, fmt.Errorf("attributes of %s: %w", ch.GetObject().GetObjectId(), err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("attributes of %s: null, not an object", ch.GetObject().GetObjectId())
-	}
-	a := make(rules.Attrs, len(m)+8)
-	for k, v := range m {
-		a[fold(k)] = plain(v)
 	}
 	return a, nil
 }
@@ -133,40 +126,6 @@ func flatten(a rules.Attrs, key, prefix string) {
 	}
 }
 
-// plain converts a decoded JSON value to the shapes rules.Attrs holds.
-func plain(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x)
-		}
-		return x
-	case []any:
-		strs := make([]string, 0, len(x))
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return plainList(x)
-			}
-			strs = append(strs, s)
-		}
-		return strs
-	case map[string]any:
-		for k, e := range x {
-			x[k] = plain(e)
-		}
-		return x
-	}
-	return v // string, bool, nil
-}
-
-func plainList(vals []any) []any {
-	for i, e := range vals {
-		vals[i] = plain(e)
-	}
-	return vals
-}
-
 // bag is one change's decoded attributes (decodeAttrs).
 type bag struct {
 	attrs rules.Attrs
@@ -178,10 +137,10 @@ type bag struct {
 // manager lookups and the decision alike.
 type bags map[string]bag
 
-func decodeBags(changes []*eventsv1.SourceChange) bags {
+func decodeBags(changes []*eventsv1.SourceChange, n *need) bags {
 	out := make(bags, len(changes))
 	for _, ch := range changes {
-		a, err := decodeAttrs(ch)
+		a, err := decodeAttrs(ch, n)
 		out[ch.GetObject().GetObjectId()] = bag{attrs: a, err: err}
 	}
 	return out

@@ -51,7 +51,7 @@ func TestSourceAttrs(t *testing.T) {
 				typ = commonv1.ObjectType_OBJECT_TYPE_USER
 			}
 			ch := jsonChange(typ, tc.raw, "x")
-			a, err := decodeAttrs(ch)
+			a, err := decodeAttrs(ch, nil)
 			require.NoError(t, err)
 			wantManager := managerOf(a)
 			a = sourceAttrs(ch, a)
@@ -71,10 +71,10 @@ func TestSourceAttrs(t *testing.T) {
 // JSON object fails by name, and a removal carries none.
 func TestDecodeAttrsRefusesNonObjects(t *testing.T) {
 	for _, raw := range []string{`{"a":`, `null`, `[1]`, `"s"`, `{"a":1}x`} {
-		_, err := decodeAttrs(jsonChange(commonv1.ObjectType_OBJECT_TYPE_USER, raw))
+		_, err := decodeAttrs(jsonChange(commonv1.ObjectType_OBJECT_TYPE_USER, raw), nil)
 		require.ErrorContains(t, err, "attributes of u1", raw)
 	}
-	a, err := decodeAttrs(jsonChange(commonv1.ObjectType_OBJECT_TYPE_USER, ""))
+	a, err := decodeAttrs(jsonChange(commonv1.ObjectType_OBJECT_TYPE_USER, ""), nil)
 	require.NoError(t, err)
 	require.Empty(t, a)
 	d := undecodable(errors.New("attributes of u1: bad"))
@@ -89,7 +89,7 @@ func FuzzDecodeAttrs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ch := jsonChange(commonv1.ObjectType_OBJECT_TYPE_USER, string(raw))
-		a, err := decodeAttrs(ch)
+		a, err := decodeAttrs(ch, nil)
 		if err != nil {
 			require.ErrorContains(t, err, "attributes of u1")
 			return

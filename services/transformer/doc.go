@@ -31,7 +31,10 @@
 //     unless sent, telephoneNumber = businessPhones[0], mobile,
 //     physicalDeliveryOfficeName, facsimileTelephoneNumber,
 //     employeeOrgData.*, extensionAttributeN). manager is the manager's
-//     object id, or the $expand=manager object ({"id": ...}).
+//     object id, or the $expand=manager object ({"id": ...}). Only the
+//     properties the configuration's rules read are decoded
+//     (decide.Config.SourceAttributes, need.go); the rest of the object
+//     is checked as JSON but never built into values (jsonattrs.go).
 //   - member_ids of a group change: the COMPLETE set of direct user members,
 //     on every group change, never a members@delta difference and never
 //     omitted (an empty list empties the target group). Nested groups left

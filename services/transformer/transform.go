@@ -99,7 +99,7 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		return &Result{Intents: &eventsv1.IntentBatch{ConfigurationId: cfgID, CycleId: cycle,
 			TargetTenantId: comp.TargetTenantID, Shard: b.GetShard()}, Threshold: comp.DeletionThreshold}, nil
 	}
-	bags := decodeBags(b.GetChanges())
+	bags := decodeBags(b.GetChanges(), t.needs.of(comp.Config))
 	entries, targets, direct, err := t.load(ctx, b, bags, assigned)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,7 @@ type Transformer struct {
 	revisit *Revisits
 	groups  *CycleGroups
 	sets    *redisx.MemberSets
+	needs   needs // what each configuration's rules read of the source JSON
 	// afterPublish, set by tests, runs between WaitAll and the ack: the
 	// place a crash makes JetStream redeliver an already published batch.
 	afterPublish func(ctx context.Context, msgID string) error
