@@ -21,7 +21,13 @@ func (a *applier) plan(t *task) {
 		if t.matchedBy != "" {
 			changes = in.GetOnMatch()
 		}
-		b, f := buildBody(changes, t.user)
+		var b body
+		var f *failure
+		if t.created != nil && t.matchedBy == "" {
+			b, t.created = *t.created, nil
+		} else {
+			b, f = buildBody(changes, t.user)
+		}
 		if f != nil {
 			t.fail = f
 			return

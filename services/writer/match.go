@@ -82,6 +82,7 @@ func lookupsOf(t *task) []lookup {
 	if f != nil {
 		return out // plan reports it
 	}
+	t.created = &b
 	if !t.user {
 		// The mailNickname the create sends finds the group an earlier
 		// delivery created and died before storing its entry.

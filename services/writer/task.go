@@ -55,8 +55,11 @@ type task struct {
 	fail          *failure
 	skipCode      rules.Code // success without writing
 	lookups       []lookup   // creates: $filters to run before writing
-	attempts      int32
-	done          bool
+	// created: the body lookupsOf built from a create's changes, which
+	// plan reuses instead of decoding the changes' JSON a second time.
+	created  *body
+	attempts int32
+	done     bool
 	// gone: the target object was deleted behind sync's back; finish drops
 	// the connector entry so the next decision is a create.
 	gone bool
