@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -85,11 +86,10 @@ func toIntent(b *eventsv1.SourceChangeBatch, ch *eventsv1.SourceChange, d *decid
 	if d.Entry != nil {
 		wi.ConnectorEntry = toEntry(d.Entry)
 	}
-	logJSON, err := json.Marshal(&d.Log)
-	if err != nil {
-		return nil, fmt.Errorf("encode log of %s: %w", ch.GetObject().GetObjectId(), err)
-	}
-	wi.LogJson = string(logJSON)
+	bp := jsonBufs.Get().(*[]byte)
+	*bp = appendLogJSON((*bp)[:0], &d.Log)
+	wi.LogJson = string(*bp)
+	jsonBufs.Put(bp)
 	return wi, nil
 }
 
@@ -104,25 +104,49 @@ func toChanges(cs []decide.Change) ([]*eventsv1.AttributeChange, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
+	// Every value's JSON is appended to one buffer that becomes one string;
+	// each change holds substrings of it (spans: start and end of the new
+	// then the old value, -1 for no old value).
+	bp := jsonBufs.Get().(*[]byte)
+	defer jsonBufs.Put(bp)
+	buf := (*bp)[:0]
+	var spanBuf [4 * 32]int
+	spans := spanBuf[:0]
+	var err error
+	for i := range cs {
+		c := &cs[i]
+		start := len(buf)
+		if buf, err = appendValueJSON(buf, c.New); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", c.Attribute, err)
+		}
+		spans = append(spans, start, len(buf))
+		if c.Old == nil {
+			spans = append(spans, -1, -1)
+			continue
+		}
+		start = len(buf)
+		if buf, err = appendValueJSON(buf, c.Old); err != nil {
+			return nil, fmt.Errorf("encode old %s: %w", c.Attribute, err)
+		}
+		spans = append(spans, start, len(buf))
+	}
+	js := string(buf)
+	*bp = buf
 	out := make([]*eventsv1.AttributeChange, len(cs))
 	all := make([]eventsv1.AttributeChange, len(cs)) // one allocation for the batch of changes
 	for i := range cs {
-		c := &cs[i]
-		nv, err := valueJSON(c.New)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", c.Attribute, err)
-		}
-		ac := &all[i]
-		ac.Attribute, ac.GraphProperty, ac.NewValueJson, ac.Hash, ac.Redacted = c.Attribute, c.Graph, nv, c.Hash, c.Redacted
-		if c.Old != nil {
-			if ac.OldValueJson, err = valueJSON(c.Old); err != nil {
-				return nil, fmt.Errorf("encode old %s: %w", c.Attribute, err)
-			}
+		c, sp, ac := &cs[i], spans[4*i:4*i+4], &all[i]
+		ac.Attribute, ac.GraphProperty, ac.NewValueJson, ac.Hash, ac.Redacted = c.Attribute, c.Graph, js[sp[0]:sp[1]], c.Hash, c.Redacted
+		if sp[2] >= 0 {
+			ac.OldValueJson = js[sp[2]:sp[3]]
 		}
 		out[i] = ac
 	}
 	return out, nil
 }
+
+// jsonBufs recycles toChanges' buffers (a few hundred bytes per intent).
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // altSecID is the JSON of the B2B identity (alternativeSecurityIds has no
 // plain Graph property; the writer builds the invitation from it).
@@ -135,17 +159,28 @@ type altSecID struct {
 // identity as [{"identityProvider": tenant, "key": netId}], references as
 // their (resolved) id.
 func valueJSON(v any) (string, error) {
+	if x, ok := v.(string); ok && plainJSON(x) {
+		return `"` + x + `"`, nil
+	}
+	b, err := appendValueJSON(nil, v)
+	return string(b), err
+}
+
+// appendValueJSON appends valueJSON(v) to dst.
+func appendValueJSON(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
-		return "null", nil
+		return append(dst, "null"...), nil
 	case string:
 		if plainJSON(x) {
-			return `"` + x + `"`, nil
+			dst = append(dst, '"')
+			dst = append(dst, x...)
+			return append(dst, '"'), nil
 		}
 	case bool:
-		return strconv.FormatBool(x), nil
+		return strconv.AppendBool(dst, x), nil
 	case int64:
-		return strconv.FormatInt(x, 10), nil
+		return strconv.AppendInt(dst, x, 10), nil
 	case time.Time:
 		v = x.UTC().Format(time.RFC3339)
 	case mapping.AltSecID:
@@ -155,9 +190,9 @@ func valueJSON(v any) (string, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", err
+		return dst, err
 	}
-	return string(b), nil
+	return append(dst, b...), nil
 }
 
 // plainJSON reports whether s needs no escaping inside a JSON string, so
