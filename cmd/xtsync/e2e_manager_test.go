@@ -16,15 +16,17 @@ import (
 	"github.com/xtsync/xtsync/graphsim"
 	schedulerv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/scheduler/v1"
 	"github.com/xtsync/xtsync/pkg/rules/mapping"
-	"github.com/xtsync/xtsync/services/reader"
 )
 
-// TestE2EManagers: the target's manager of every synced user is the B2B
-// user of its source manager. A manager listed (so provisioned) after its
-// report in the initial cycle is not provisioned when the report is
-// decided: the reference waits (referenceResolution warning, revisit set)
-// and a later cycle sets it. A delta that changes one manager and removes
-// another is followed.
+// TestE2EManagers: managers are synchronized by default, within the
+// cycle: the target's manager of every synced user is the B2B user of its
+// source manager after the initial cycle, also for reports listed (so
+// decided) before their manager, and for a chain of them: the references
+// round sets them once the cycle's users are written. Each object has one
+// log entry in the cycle (the manager step is part of the report's
+// entry), and the next cycle writes nothing. A delta that changes one
+// manager, removes another and hires a new manager for a report is
+// followed in that cycle.
 func TestE2EManagers(t *testing.T) {
 	c, sc, m, in := managerCluster(t, 40, 8)
 	last := in[len(in)-1] // listed, read and provisioned after its reports
@@ -47,32 +49,43 @@ func TestE2EManagers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cfgID := c.createConfig(ctx, sc.Rules())
-	c.runCycle(ctx, cfgID)
+	p := c.runCycle(ctx, cfgID)
 	c.requireMirrored(m)
-	require.Empty(t, targetOf(in[3]).ManagerID,
-		"the report was decided before its manager (read after it) was provisioned")
+	c.requireLoggedOnce(ctx, cfgID, p.CycleID, p.Expected)
 	pending := m.Managers(c.source, c.target)
-	require.NotEmpty(t, pending)
-	t.Logf("after the initial cycle %d manager(s) wait for their manager", len(pending))
-
-	// The next cycle revisits the waiting reports and resolves them.
-	for i := 0; i < 3 && len(m.Managers(c.source, c.target)) > 0; i++ {
-		c.runCycle(ctx, cfgID)
+	require.Empty(t, pending, "managers differ after the initial cycle:\n%s", mirror.FirstN(pending, 10))
+	require.Equal(t, targetOf(last).ID, targetOf(in[3]).ManagerID, "a manager provisioned after its report")
+	require.Equal(t, targetOf(in[3]).ID, targetOf(in[4]).ManagerID, "a chain")
+	steps := ""
+	for _, e := range c.logEntries(ctx, cfgID, p.CycleID) {
+		if e.GetSource().GetObjectId() == in[3] {
+			steps = e.GetStepsJson()
+		}
 	}
-	p := m.Managers(c.source, c.target)
-	require.Empty(t, p, "managers differ:\n%s", mirror.FirstN(p, 10))
-	require.Equal(t, targetOf(last).ID, targetOf(in[3]).ManagerID)
-	require.Equal(t, targetOf(in[3]).ID, targetOf(in[4]).ManagerID)
+	require.Contains(t, steps, "references round", "the manager's step is part of the report's entry")
 
-	// A delta: one manager changed, one removed.
+	before := c.target.Stats().Writes
+	c.runCycle(ctx, cfgID)
+	require.Zero(t, c.target.Stats().Writes-before, "the second cycle writes nothing")
+
+	// A delta: one manager changed, one removed, a new hire as manager.
+	hire, err := c.source.AddUser(graphsim.User{DisplayName: "New Boss", UserPrincipalName: "new.boss@" + c.source.Domain(),
+		Mail: "new.boss@" + c.source.Domain(), AccountEnabled: true, UserType: "Member", Department: "Sales"})
+	require.NoError(t, err)
 	require.NoError(t, c.source.SetManager(in[1], in[5]))
 	require.NoError(t, c.source.SetManager(in[2], ""))
-	c.runCycle(ctx, cfgID)
-	p = m.Managers(c.source, c.target)
-	require.Empty(t, p, "managers differ after the delta:\n%s", mirror.FirstN(p, 10))
+	require.NoError(t, c.source.SetManager(in[6], hire.ID))
+	p = c.runCycle(ctx, cfgID)
+	c.requireLoggedOnce(ctx, cfgID, p.CycleID, p.Expected)
+	pending = m.Managers(c.source, c.target)
+	require.Empty(t, pending, "managers differ after the delta:\n%s", mirror.FirstN(pending, 10))
 	require.Equal(t, targetOf(in[5]).ID, targetOf(in[1]).ManagerID)
 	require.Empty(t, targetOf(in[2]).ManagerID, "a manager removed in the source is removed in the target")
+	require.Equal(t, targetOf(hire.ID).ID, targetOf(in[6]).ManagerID)
 	c.requireMirrored(m)
+	before = c.target.Stats().Writes
+	c.runCycle(ctx, cfgID)
+	require.Zero(t, c.target.Stats().Writes-before, "quiet again")
 }
 
 // TestE2EManagerMappingAdded: the users $select follows the
@@ -126,15 +139,14 @@ func TestE2EManagerMappingAdded(t *testing.T) {
 	require.Zero(t, c.target.Stats().Writes-before, "a quiet cycle writes nothing")
 }
 
-// managerCluster is a cluster whose reader may select manager (opt-in per
-// process; per configuration the mappings decide), every source manager
-// cleared so the test sets the ones it reasons about, and the in-scope
-// source user ids (at least `least` of them).
+// managerCluster is a cluster (manager synchronized by default; per
+// configuration the mappings decide) with every source manager cleared so
+// the test sets the ones it reasons about, and the in-scope source user
+// ids (at least `least` of them).
 func managerCluster(t *testing.T, users, least int) (*cluster, mirror.Scope, *mirror.Mirror, []string) {
 	t.Helper()
 	c := newCluster(t, clusterSpec{Users: users, TargetUsers: 3,
-		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1},
-		Flags:        []string{"-reader.user-select=" + strings.Join(append(reader.DefaultUserSelect(), "manager"), ",")}})
+		TargetLimits: graphsim.Limits{WritesPerMinute: -1, ReadsPerMinute: -1}})
 	sc := mirror.Scope{AllUsers: true}
 	m := mirror.New(c.target, sc)
 	userIn, _ := sc.InScope(c.source)

@@ -51,6 +51,7 @@ func (a *App) initReader(context.Context) (Service, error) {
 		Watermarks:     redisx.NewWatermarks(a.rdb),
 		Revisits:       transformer.NewRevisits(a.rdb),
 		Groups:         transformer.NewCycleGroups(a.rdb, a.cfg.Transformer.CycleStateTTL),
+		References:     transformer.NewCycleRefs(a.rdb, a.cfg.Transformer.CycleStateTTL),
 		Members:        redisx.NewMemberSets(a.rdb),
 		Rules:          a.configs,
 		Logger:         a.log,

@@ -25,6 +25,10 @@ type Config struct {
 	// "members" is added to groups by the reader itself.
 	UserSelect  []string `yaml:"user_select"`
 	GroupSelect []string `yaml:"group_select"`
+	// Manager (default on) synchronizes users' manager: "manager" in
+	// user_select is selected for every configuration whose user mappings
+	// write it (UserSelectFor). Off drops it from every $select.
+	Manager bool `yaml:"manager"`
 	// PublishWindow bounds unacknowledged publishes per cycle.
 	PublishWindow int `yaml:"publish_window"`
 	// MaxBatchBytes splits one (page, shard) batch into parts so a message
@@ -62,6 +66,7 @@ func DefaultConfig() Config {
 		PageSize:          500,
 		UserSelect:        DefaultUserSelect(),
 		GroupSelect:       DefaultGroupSelect(),
+		Manager:           true,
 		PublishWindow:     natsx.DefaultPublishWindow,
 		MaxBatchBytes:     768 << 10,
 		MaxCycles:         4,
@@ -75,22 +80,19 @@ func DefaultConfig() Config {
 }
 
 // DefaultUserSelect is every Graph property behind schema.SourceUser, so
-// that any mapping an admin can configure finds its source attribute.
-func DefaultUserSelect() []string { return graphProps(schema.SourceUser) }
+// that any mapping an admin can configure finds its source attribute, and
+// manager (read as manager@delta; selected per configuration, only where
+// its user mappings write manager: UserSelectFor).
+func DefaultUserSelect() []string { return append(graphProps(schema.SourceUser), "manager") }
 
 // DefaultGroupSelect is DefaultUserSelect for groups (members excluded: the
 // reader asks for them itself).
 func DefaultGroupSelect() []string { return graphProps(schema.SourceGroup) }
 
-// notSelectable are schema attributes that are navigation properties, left
-// out of the default $select: members (the reader adds it to groups as
-// members@delta) and manager. With "manager" in user_select the users delta
-// of a configuration whose user mappings write manager (UserSelectFor)
-// reports it as manager@delta (a read by id expands it) and its managers
-// are synchronized. Not yet by default: Entra's default user mappings write
-// manager, and a manager provisioned in the same initial cycle as its
-// report is set by the next cycle, so the second cycle would not be quiet
-// (see README, Manager).
+// notSelectable are schema attributes that are navigation properties, not
+// plain properties of the $select: members (the reader adds it to groups
+// as members@delta) and manager (DefaultUserSelect adds it; the users
+// delta reports it as manager@delta, a read by id expands it).
 var notSelectable = map[string]bool{"manager": true, "members": true}
 
 func graphProps(o *schema.Object) []string {
@@ -115,6 +117,7 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.IntVar(&c.PageSize, prefix+"page-size", d.PageSize, "Objects per Graph delta page.")
 	c.UserSelect, c.GroupSelect = d.UserSelect, d.GroupSelect
 	f.Func(prefix+"user-select", "Comma-separated $select of /users/delta (default: every source schema property).", listFlag(&c.UserSelect))
+	f.BoolVar(&c.Manager, prefix+"manager", d.Manager, "Synchronize users' manager (where a configuration's user mappings write it); false leaves it out of every $select.")
 	f.Func(prefix+"group-select", "Comma-separated $select of /groups/delta (default: every source schema property).", listFlag(&c.GroupSelect))
 	f.IntVar(&c.PublishWindow, prefix+"publish-window", d.PublishWindow, "Unacknowledged JetStream publishes per cycle.")
 	f.IntVar(&c.MaxBatchBytes, prefix+"max-batch-bytes", d.MaxBatchBytes, "Largest SourceChangeBatch payload; bigger batches are split.")

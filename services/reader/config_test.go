@@ -19,6 +19,9 @@ func TestConfigFlagsAndValidate(t *testing.T) {
 	require.Equal(t, 8, c.Shards)
 	require.Equal(t, []string{"id", "displayName", "mail"}, c.UserSelect)
 	require.Equal(t, reader.DefaultGroupSelect(), c.GroupSelect)
+	require.True(t, c.Manager, "managers are synchronized by default")
+	require.NoError(t, fs.Parse([]string{"-reader.manager=false"}))
+	require.False(t, c.Manager)
 
 	for _, tc := range []struct {
 		name   string
@@ -44,6 +47,6 @@ func TestDefaultSelectCoversTheSourceSchema(t *testing.T) {
 		"employeeOrgData", "onPremisesExtensionAttributes", "proxyAddresses", "businessPhones"} {
 		require.Contains(t, sel, p)
 	}
-	require.NotContains(t, sel, "manager", "opt-in: user_select with manager")
+	require.Contains(t, sel, "manager", "on by default (per configuration where mapped)")
 	require.NotContains(t, reader.DefaultGroupSelect(), "members", "added by the reader as members@delta")
 }

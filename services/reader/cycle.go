@@ -185,6 +185,11 @@ func (c *cycle) run(ctx context.Context, mode eventsv1.CycleMode) error {
 	if err != nil {
 		return err
 	}
+	if c.r.deps.References != nil {
+		if err := c.references(ctx); err != nil {
+			return err
+		}
+	}
 	if deferGroups {
 		if err := c.provisionGroups(ctx, revisited); err != nil {
 			return err

@@ -63,6 +63,13 @@ type stubTransformer struct {
 	idle        int
 	errs        []error
 	intentsCons jetstream.Consumer
+	// refs, when set, receives the users kept for the references round
+	// (every user whose id ends in 0 or 5); refIDs and refChanges record
+	// that round's batches.
+	refs       *memGroups
+	refIDs     []string
+	refChanges []*eventsv1.SourceChange
+	refsEarly  bool
 }
 
 func (s *stubTransformer) run(ctx context.Context) {
@@ -106,12 +113,23 @@ func (s *stubTransformer) take(ctx context.Context, b *eventsv1.SourceChangeBatc
 		s.groups.mu.Unlock()
 		return
 	}
+	if b.GetReferences() {
+		s.refIDs = append(s.refIDs, id)
+		s.refChanges = append(s.refChanges, b.GetChanges()...)
+		s.refsEarly = s.refsEarly || !s.written
+		return
+	}
 	s.counted.msgIDs = append(s.counted.msgIDs, id)
 	s.counted.changes = append(s.counted.changes, b.GetChanges()...)
 	for _, ch := range b.GetChanges() {
 		switch ch.GetObject().GetType() {
 		case commonv1.ObjectType_OBJECT_TYPE_USER:
 			s.usersSeen++
+			if id := ch.GetObject().GetObjectId(); s.refs != nil && (strings.HasSuffix(id, "0") || strings.HasSuffix(id, "5")) {
+				s.refs.mu.Lock()
+				s.refs.m[b.GetCycleId()+"/"+id] = ch
+				s.refs.mu.Unlock()
+			}
 		default:
 			if !s.written {
 				s.early = append(s.early, ch.GetObject().GetObjectId())

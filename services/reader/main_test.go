@@ -66,6 +66,8 @@ type env struct {
 	revisits reader.Revisits
 	// groups, when set before newReader, turns on the groups provisioning round.
 	groups reader.CycleGroups
+	// refs, when set before newReader, turns on the references round.
+	refs reader.CycleReferences
 	// rules, when set before newReader, chooses the users $select.
 	rules reader.RulesResolver
 	topo  natsx.TopologyConfig
@@ -135,7 +137,7 @@ func (e *env) newClient() *graph.Client {
 
 func (e *env) newReader() *reader.Reader {
 	r, err := reader.New(e.cfg, reader.Deps{
-		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Revisits: e.revisits, Groups: e.groups,
+		Sources: e.sources, JetStream: e.js, Watermarks: e.wm, Revisits: e.revisits, Groups: e.groups, References: e.refs,
 		Rules: e.rules, Logger: testLogger(e.t),
 	})
 	require.NoError(e.t, err)

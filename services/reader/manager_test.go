@@ -24,7 +24,7 @@ func TestUserManager(t *testing.T) {
 	boss, lead := ids[0], ids[1]
 	require.NoError(t, e.tenant.SetManager(ids[2], boss))
 	require.NoError(t, e.tenant.SetManager(ids[3], boss))
-	e.cfg.UserSelect = append(reader.DefaultUserSelect(), "manager")
+	e.cfg.UserSelect = reader.DefaultUserSelect()
 	e.reader = e.newReader()
 
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c1", delta)))

@@ -33,6 +33,9 @@ type pagePublisher struct {
 	// transformer stores them for the groups provisioning round and
 	// writes nothing, so they are not counted in published.
 	scopeOnly bool
+	// references marks the batches of the references round: parts of
+	// objects already counted, so not counted again.
+	references bool
 	// published counts SourceChanges handed to JetStream in this run; it is
 	// what CycleEnd reports once WaitAll confirmed them.
 	published int64
@@ -124,6 +127,7 @@ func (p *pagePublisher) send(ctx context.Context, typ string, page int64, shard,
 		Page:            page,
 		Mode:            p.mode,
 		ScopeOnly:       p.scopeOnly,
+		References:      p.references,
 	}
 	id := batchMsgID(p.cycleID, typ, page, shard, part)
 	// One order key per configuration and shard: a shard consumer applies
@@ -133,7 +137,7 @@ func (p *pagePublisher) send(ctx context.Context, typ string, page int64, shard,
 		p.m.publishFailures.Add(ctx, 1)
 		return fmt.Errorf("publish batch %s: %w", id, err)
 	}
-	if !p.scopeOnly {
+	if !p.scopeOnly && !p.references {
 		p.published += int64(len(changes))
 	}
 	return nil

@@ -29,6 +29,10 @@ type Deps struct {
 	// Groups, when set, makes the groups round a scope pass and adds the
 	// groups provisioning round after the users are written (cycle.run).
 	Groups CycleGroups
+	// References, when set, adds the references round after the users are
+	// written: the users whose manager was not written yet when they were
+	// decided get it in the same cycle (references.go).
+	References CycleReferences
 	// Members, when set, stores the members of groups longer than
 	// redisx.InlineMembers; the changes carry the set's id (member_set).
 	// Without it every list goes inline, and a group of more than ~25,000

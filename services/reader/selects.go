@@ -52,17 +52,21 @@ func mapsUserTarget(dc *decide.Config, target string) bool {
 // or without a mappedOnly property in user_select, user_select as
 // configured: the rules are not even read).
 func (c *cycle) userSelect(ctx context.Context) ([]string, error) {
-	if c.r.deps.Rules == nil || !slices.ContainsFunc(c.r.cfg.UserSelect, func(p string) bool {
+	base := c.r.cfg.UserSelect
+	if !c.r.cfg.Manager {
+		base = slices.DeleteFunc(slices.Clone(base), func(p string) bool { return p == "manager" })
+	}
+	if c.r.deps.Rules == nil || !slices.ContainsFunc(base, func(p string) bool {
 		return slices.Contains(mappedOnly, p)
 	}) {
-		return c.r.cfg.UserSelect, nil
+		return base, nil
 	}
 	cfgID := c.start.GetConfigurationId()
 	comp, err := c.r.deps.Rules.Rules(ctx, cfgID)
 	if err != nil {
 		return nil, fmt.Errorf("rules of %s: %w", cfgID, err)
 	}
-	return UserSelectFor(c.r.cfg.UserSelect, comp.Config), nil
+	return UserSelectFor(base, comp.Config), nil
 }
 
 // selectKey is what a watermark records of a $select (Watermark.Select):

@@ -36,7 +36,7 @@ func compile(t *testing.T, users spec.Object) *decide.Config {
 func TestUserSelectFor(t *testing.T) {
 	t.Parallel()
 	no := false
-	withMgr := append(reader.DefaultUserSelect(), "manager")
+	withMgr := reader.DefaultUserSelect()
 	for _, tc := range []struct {
 		name    string
 		base    []string
@@ -47,7 +47,7 @@ func TestUserSelectFor(t *testing.T) {
 		{"mappings without manager", withMgr, compile(t, spec.Object{Mappings: withoutManager()}), false},
 		{"users off", withMgr, compile(t, spec.Object{Enabled: &no}), false},
 		{"no rules: user_select as is", withMgr, nil, true},
-		{"user_select without manager", reader.DefaultUserSelect(), compile(t, spec.Object{}), false},
+		{"user_select without manager", slices.DeleteFunc(reader.DefaultUserSelect(), func(p string) bool { return p == "manager" }), compile(t, spec.Object{}), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := reader.UserSelectFor(tc.base, tc.dc)
@@ -78,7 +78,7 @@ func TestMappingChangeRereadsUsers(t *testing.T) {
 		require.NoError(t, rules.Add(testCfg, "target", &spec.Rules{SourceTenantID: e.tenant.ID(), Scope: "AllUsers", Users: users}))
 	}
 	setUsers(spec.Object{Mappings: withoutManager()})
-	e.cfg.UserSelect = append(reader.DefaultUserSelect(), "manager")
+	e.cfg.UserSelect = reader.DefaultUserSelect()
 	e.rules = rules
 	e.reader = e.newReader()
 	var groupChanges int
@@ -169,7 +169,7 @@ func TestChangedSelectStoppedCycle(t *testing.T) {
 		require.NoError(t, rules.Add(testCfg, "target", &spec.Rules{SourceTenantID: e.tenant.ID(), Scope: "AllUsers", Users: users}))
 	}
 	setUsers(spec.Object{Mappings: withoutManager()})
-	e.cfg.UserSelect = append(reader.DefaultUserSelect(), "manager")
+	e.cfg.UserSelect = reader.DefaultUserSelect()
 	e.rules = rules
 	e.reader = e.newReader()
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c1", delta)))
@@ -190,4 +190,26 @@ func TestChangedSelectStoppedCycle(t *testing.T) {
 	require.Equal(t, ids[0], attrString(t, got[ids[1]], "manager"))
 	require.NoError(t, e.reader.RunCycle(ctxT(t), start("c4", delta)))
 	require.Empty(t, e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER))
+}
+
+// TestManagerSwitch: manager is read by default where the mappings write
+// it; -reader.manager=false leaves it out of the $select (no manager read,
+// none written).
+func TestManagerSwitch(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{true, false} {
+		e := newEnv(t, envOpts{users: 4, pageSize: 10})
+		ids := e.tenant.UserIDs()
+		require.NoError(t, e.tenant.SetManager(ids[1], ids[0]))
+		rules := transformer.NewStaticRules()
+		require.NoError(t, rules.Add(testCfg, "target", &spec.Rules{SourceTenantID: e.tenant.ID(), Scope: "AllUsers"}))
+		e.rules = rules
+		e.cfg.Manager = on
+		e.reader = e.newReader()
+		require.NoError(t, e.reader.RunCycle(ctxT(t), start("c1", delta)))
+		got := e.drainChanges().ofType(commonv1.ObjectType_OBJECT_TYPE_USER)
+		_, has := attrsOf(t, got[ids[1]])["manager"]
+		require.Equal(t, on, has, "manager on: %v", on)
+		require.Equal(t, on, slices.Contains(strings.Split(e.watermark(redisx.Users).Select, ","), "manager"))
+	}
 }

@@ -13,7 +13,8 @@ import (
 
 // handleCycle records cycle events from xtsync.cycles.<cfg>.<verb>: a
 // start (scheduler) opens the counters, an end (reader) sets the expected
-// total and may complete the cycle. Stops need nothing from the log.
+// total and may complete the cycle; a stop logs the entries that waited
+// for the cycle's references round (flushParts).
 func (s *Service) handleCycle(ctx context.Context, m *natsx.Msg) error {
 	verb := m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]
 	switch verb {
@@ -52,6 +53,16 @@ func (s *Service) handleCycle(ctx context.Context, m *natsx.Msg) error {
 			return err
 		}
 		return s.decide(ctx, cfg, cycle)
+	case natsx.CycleVerbStop:
+		var st eventsv1.CycleStop
+		if err := m.Unmarshal(&st); err != nil {
+			return err
+		}
+		cfg, cycle := st.GetConfigurationId(), st.GetCycleId()
+		if checkIDs(cfg, cycle) != nil {
+			return nil // a stop of no cycle in particular: nothing waits
+		}
+		return s.flushParts(ctx, cfg, cycle)
 	}
 	return nil
 }

@@ -77,12 +77,23 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch, id str
 		traceID = sc.TraceID().String()
 	}
 	now := s.d.Now()
-	entries := make([]*eventsv1.ProvisioningLogEntry, len(b.GetOutcomes()))
-	ids := make([]string, len(entries))
-	for i, o := range b.GetOutcomes() {
+	for _, o := range b.GetOutcomes() {
 		// The batch names the cycle; outcomes inherit it so one batch is one subject.
 		o.ConfigurationId, o.CycleId = cfg, cycle
+	}
+	// An object's first write and its references round are one entry
+	// (parts.go): a part waits for the other.
+	outcomes, steps, err := s.joinParts(ctx, cfg, cycle, b.GetOutcomes())
+	if err != nil {
+		return err
+	}
+	entries := make([]*eventsv1.ProvisioningLogEntry, len(outcomes))
+	ids := make([]string, len(entries))
+	for i, o := range outcomes {
 		entries[i] = toEntry(o, traceID, now)
+		if st, ok := steps[o]; ok {
+			entries[i].StepsJson = st
+		}
 		ids[i] = entries[i].GetEntryId()
 	}
 	span.SetAttributes(statusCounts(entries)...)
@@ -96,10 +107,10 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch, id str
 		if err := s.publish(ctx, cfg, cycle, id, entries, fresh); err != nil {
 			return err
 		}
-		if err := s.escrow(ctx, cfg, b.GetOutcomes(), fresh); err != nil {
+		if err := s.escrow(ctx, cfg, outcomes, fresh); err != nil {
 			return err
 		}
-		if err := s.countEntries(ctx, cfg, cycle, b.GetOutcomes(), entries, fresh); err != nil {
+		if err := s.countEntries(ctx, cfg, cycle, outcomes, entries, fresh); err != nil {
 			return err
 		}
 	}

@@ -26,12 +26,14 @@ import (
 type CycleGroups struct {
 	rdb redis.UniversalClient
 	ttl time.Duration
+	// hash is the key's last part: "groups", or "refs" for CycleRefs.
+	hash string
 }
 
 // NewCycleGroups returns the Redis store; ttl is the hash's expiry, set on
 // every store (unused by List).
 func NewCycleGroups(rdb redis.UniversalClient, ttl time.Duration) *CycleGroups {
-	return &CycleGroups{rdb: rdb, ttl: ttl}
+	return &CycleGroups{rdb: rdb, ttl: ttl, hash: "groups"}
 }
 
 const observedDigits = 20
@@ -72,7 +74,7 @@ func (s *CycleGroups) store(ctx context.Context, cfg, cycle string, changes []*e
 		v := fmt.Sprintf("%0*d", observedDigits, at) + string(b)
 		args = append(args, ch.GetObject().GetObjectId(), v)
 	}
-	if err := storeGroupsScript.Run(ctx, s.rdb, []string{cycleKey(cfg, cycle, "groups")}, args...).Err(); err != nil {
+	if err := storeGroupsScript.Run(ctx, s.rdb, []string{cycleKey(cfg, cycle, s.hash)}, args...).Err(); err != nil {
 		return fmt.Errorf("store %d group changes of cycle %s: %w", len(changes), cycle, err)
 	}
 	return nil
@@ -83,7 +85,7 @@ func (s *CycleGroups) List(ctx context.Context, cfg, cycle string) ([]*eventsv1.
 	if err := checkIDs(cfg, cycle); err != nil {
 		return nil, err
 	}
-	key := cycleKey(cfg, cycle, "groups")
+	key := cycleKey(cfg, cycle, s.hash)
 	var out []*eventsv1.SourceChange
 	var cursor uint64
 	for {

@@ -63,6 +63,17 @@
 //     groups provisioning round, decided here like any change, members
 //     resolved through the connector store. One decision per group and
 //     cycle.
+//   - References round. A user whose manager is not written yet is written
+//     without it; its change is kept (CycleRefs,
+//     xtsync:{cfg}:cycle:<id>:refs) and its log marked deferred. Once the
+//     cycle's users are written the reader publishes those changes again
+//     with references set (not counted); they are decided again and only
+//     the manager is issued (referencesPart: an Update, or a Skip), with
+//     a log that continues the first one: the log service logs both as one
+//     entry. A manager still unresolved then is out of the cycle: the
+//     user leaves the revisit set and waits for it
+//     (xtsync:{cfg}:manager-waits:<manager>) until a Create or Restore of
+//     the manager queues it for a revisit. Not in on-demand cycles.
 //   - The revisit set (Revisits, xtsync:{cfg}:revisit): users who joined or
 //     left an assigned group and objects with unresolved references. A delta
 //     never returns them, so in each delta cycle the reader reads the set

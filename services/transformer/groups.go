@@ -84,6 +84,12 @@ func pendingRef(cfg *decide.Config, ch *eventsv1.SourceChange, manager string, d
 	if d.Members != nil && len(d.Members.Pending) > 0 {
 		return true
 	}
+	return pendingManager(cfg, ch, manager, d)
+}
+
+// pendingManager reports a user written (or kept) without its manager,
+// which did not resolve: the cycle's references round sets it.
+func pendingManager(cfg *decide.Config, ch *eventsv1.SourceChange, manager string, d *decide.Decision) bool {
 	if d.Entry == nil || d.Entry.State != decide.Active || ch.GetObject().GetType() == groupType || manager == "" {
 		return false
 	}

@@ -27,6 +27,7 @@ const CodeDeletionThresholdExceeded = string(rules.DeletionThresholdExceeded)
 //	xtsync:{<cfg>}:cycle:<id>:decision      STRING "release" or "hold", once the cycle end decided
 //	xtsync:{<cfg>}:cycle:<id>:force         STRING set by ReleaseHeld: hold nothing more
 //	xtsync:{<cfg>}:cycle:<id>:groups        HASH   the scope pass's group changes (CycleGroups, cyclegroups.go)
+//	xtsync:{<cfg>}:cycle:<id>:refs          HASH   users whose manager waits for the references round (CycleRefs, cyclerefs.go)
 //
 // and per configuration
 //

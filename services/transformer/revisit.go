@@ -68,3 +68,61 @@ func toAny(ss []string) []any {
 	}
 	return out
 }
+
+// waitsKey is the SET of users waiting for manager mgr to be provisioned.
+func waitsKey(cfg, mgr string) string { return "xtsync:{" + cfg + "}:manager-waits:" + mgr }
+
+// wait records users whose manager the references round could not
+// resolve: every user of the cycle was written by then, so the manager is
+// out of scope (or its write failed, then escrow retries it). They leave
+// the revisit set, so later cycles do not read them again for nothing,
+// until their manager is provisioned (provisioned).
+func (r *Revisits) wait(ctx context.Context, cfg string, byManager map[string][]string) error {
+	if len(byManager) == 0 {
+		return nil
+	}
+	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for mgr, users := range byManager {
+			p.SAdd(ctx, waitsKey(cfg, mgr), toAny(users)...)
+			p.SRem(ctx, revisitKey(cfg), toAny(users)...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %d managers waited for in %s: %w", len(byManager), cfg, err)
+	}
+	return nil
+}
+
+// provisionedScript moves the users waiting for each manager into the
+// revisit set. KEYS: revisit set, then one waits set per manager.
+var provisionedScript = redis.NewScript(`
+local n = 0
+for i = 2, #KEYS do
+  local users = redis.call('SMEMBERS', KEYS[i])
+  for j = 1, #users, 1000 do
+    redis.call('SADD', KEYS[1], unpack(users, j, math.min(j + 999, #users)))
+  end
+  n = n + #users
+  redis.call('DEL', KEYS[i])
+end
+return n
+`)
+
+// provisioned queues for a revisit the users waiting for these users as
+// their manager (wait): they are being created or restored, so the next
+// cycle resolves the reports' manager.
+func (r *Revisits) provisioned(ctx context.Context, cfg string, managers []string) error {
+	if len(managers) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(managers)+1)
+	keys = append(keys, revisitKey(cfg))
+	for _, m := range managers {
+		keys = append(keys, waitsKey(cfg, m))
+	}
+	if err := provisionedScript.Run(ctx, r.rdb, keys).Err(); err != nil {
+		return fmt.Errorf("revisit the reports of %d provisioned users of %s: %w", len(managers), cfg, err)
+	}
+	return nil
+}

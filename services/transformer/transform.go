@@ -15,6 +15,7 @@ import (
 	eventsv1 "github.com/xtsync/xtsync/pkg/gen/xtsync/events/v1"
 	"github.com/xtsync/xtsync/pkg/natsx"
 	"github.com/xtsync/xtsync/pkg/redisx"
+	"github.com/xtsync/xtsync/pkg/rules/decide"
 	"github.com/xtsync/xtsync/pkg/rules/scope"
 )
 
@@ -130,13 +131,40 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 	counts := map[countKey]int64{}
 	var deprov []*eventsv1.WriteIntent
 	var pending, resolved []string
+	var deferred []*eventsv1.SourceChange
+	var provisioned []string
+	waits := map[string][]string{}
+	// On-demand cycles have no references round: their unresolved managers
+	// wait for a later cycle (revisit set).
+	refsRound := b.GetReferences()
+	deferRefs := !refsRound && b.GetMode() != eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND
 	for _, ch := range changes {
-		bag := bags[ch.GetObject().GetObjectId()]
+		id := ch.GetObject().GetObjectId()
+		bag := bags[id]
 		d := t.decide(comp.Config, ch, bag, entries, direct, resolve, b.GetMode() == eventsv1.CycleMode_CYCLE_MODE_FULL)
-		if pendingRef(comp.Config, ch, managerOf(bag.attrs), &d) {
-			pending = append(pending, ch.GetObject().GetObjectId())
-		} else {
-			resolved = append(resolved, ch.GetObject().GetObjectId())
+		manager := managerOf(bag.attrs)
+		switch {
+		case refsRound:
+			// Still unresolved once every user of the cycle is written: the
+			// user waits for its manager to be provisioned, out of the
+			// revisit set. A user not provisioned is left to the escrow.
+			if pendingManager(comp.Config, ch, manager, &d) {
+				waits[manager] = append(waits[manager], id)
+			} else if d.Action == decide.Update {
+				resolved = append(resolved, id)
+			}
+			d = referencesPart(d)
+		case pendingRef(comp.Config, ch, manager, &d):
+			pending = append(pending, id)
+			if deferRefs && pendingManager(comp.Config, ch, manager, &d) {
+				d.Log.Deferred = true
+				deferred = append(deferred, ch)
+			}
+		default:
+			resolved = append(resolved, id)
+		}
+		if (d.Action == decide.Create || d.Action == decide.Restore) && ch.GetObject().GetType() != groupType {
+			provisioned = append(provisioned, id)
 		}
 		wi, err := toIntent(b, ch, &d)
 		if err != nil {
@@ -155,6 +183,17 @@ func (t *Transformer) Process(ctx context.Context, b *eventsv1.SourceChangeBatch
 		return nil, err
 	}
 	if err := t.revisit.update(ctx, cfgID, pending, resolved); err != nil {
+		return nil, err
+	}
+	if err := t.revisit.wait(ctx, cfgID, waits); err != nil {
+		return nil, err
+	}
+	if err := t.revisit.provisioned(ctx, cfgID, provisioned); err != nil {
+		return nil, err
+	}
+	// Before the intents are published: the references round lists them
+	// once the users are written.
+	if err := t.refs.store(ctx, cfgID, cycle, deferred); err != nil {
 		return nil, err
 	}
 	res := &Result{Intents: out, Threshold: comp.DeletionThreshold}

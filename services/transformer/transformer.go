@@ -50,6 +50,7 @@ type Transformer struct {
 	guard   *DeletionGuard
 	revisit *Revisits
 	groups  *CycleGroups
+	refs    *CycleRefs
 	sets    *redisx.MemberSets
 	needs   needs // what each configuration's rules read of the source JSON
 	// afterPublish, set by tests, runs between WaitAll and the ack: the
@@ -101,6 +102,7 @@ func New(cfg Config, deps Deps) (*Transformer, error) {
 		guard:   NewDeletionGuard(deps.Redis, cfg.CycleStateTTL),
 		revisit: NewRevisits(deps.Redis),
 		groups:  NewCycleGroups(deps.Redis, cfg.CycleStateTTL),
+		refs:    NewCycleRefs(deps.Redis, cfg.CycleStateTTL),
 		sets:    redisx.NewMemberSets(deps.Redis),
 	}, nil
 }

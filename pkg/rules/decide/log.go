@@ -70,6 +70,15 @@ type Log struct {
 	Reason   string             `json:"reason,omitempty"`
 	Steps    []Step             `json:"provisioningSteps"`
 	Modified []ModifiedProperty `json:"modifiedProperties,omitempty"`
+	// Deferred: the object's references (its manager) are set by the
+	// cycle's references round, after the users are written; the log
+	// service holds this entry until that round's part (Continues) comes
+	// and logs the two as one entry: one entry per object and cycle.
+	Deferred bool `json:"deferred,omitempty"`
+	// Continues: this is the references round's part of the object's
+	// entry of the cycle (its steps and modified properties are appended
+	// to the Deferred entry), not an entry of its own.
+	Continues bool `json:"continues,omitempty"`
 }
 
 func (l *Log) step(t StepType, name string, st StepStatus, format string, args ...any) {

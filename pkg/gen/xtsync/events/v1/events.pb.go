@@ -1264,7 +1264,13 @@ type SourceChangeBatch struct {
 	// members and stores the changes for the cycle's groups provisioning
 	// round (after the users are written), and publishes no intents. Not
 	// counted in CycleEnd.changes_published.
-	ScopeOnly     bool `protobuf:"varint,7,opt,name=scope_only,json=scopeOnly,proto3" json:"scope_only,omitempty"`
+	ScopeOnly bool `protobuf:"varint,7,opt,name=scope_only,json=scopeOnly,proto3" json:"scope_only,omitempty"`
+	// References round of a cycle (after its users are written): users whose
+	// manager did not resolve when decided earlier in the cycle, decided
+	// again; the transformer only sets the reference, and its intent's log
+	// continues the object's entry of the cycle (one entry per object and
+	// cycle). Not counted in CycleEnd.changes_published.
+	References    bool `protobuf:"varint,8,opt,name=references,proto3" json:"references,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1344,6 +1350,13 @@ func (x *SourceChangeBatch) GetMode() CycleMode {
 func (x *SourceChangeBatch) GetScopeOnly() bool {
 	if x != nil {
 		return x.ScopeOnly
+	}
+	return false
+}
+
+func (x *SourceChangeBatch) GetReferences() bool {
+	if x != nil {
+		return x.References
 	}
 	return false
 }
@@ -1849,7 +1862,7 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x10configuration_id\x18\x10 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x11 \x01(\tR\acycleId\x12@\n" +
 	"\aentries\x18\x12 \x03(\v2&.xtsync.events.v1.ProvisioningLogEntryR\aentries\x12(\n" +
-	"\x10outcome_batch_id\x18\x13 \x01(\tR\x0eoutcomeBatchId\"\x8d\x02\n" +
+	"\x10outcome_batch_id\x18\x13 \x01(\tR\x0eoutcomeBatchId\"\xad\x02\n" +
 	"\x11SourceChangeBatch\x12)\n" +
 	"\x10configuration_id\x18\x01 \x01(\tR\x0fconfigurationId\x12\x19\n" +
 	"\bcycle_id\x18\x02 \x01(\tR\acycleId\x12\x14\n" +
@@ -1858,7 +1871,10 @@ const file_xtsync_events_v1_events_proto_rawDesc = "" +
 	"\x04page\x18\x05 \x01(\x03R\x04page\x12/\n" +
 	"\x04mode\x18\x06 \x01(\x0e2\x1b.xtsync.events.v1.CycleModeR\x04mode\x12\x1d\n" +
 	"\n" +
-	"scope_only\x18\a \x01(\bR\tscopeOnly\"x\n" +
+	"scope_only\x18\a \x01(\bR\tscopeOnly\x12\x1e\n" +
+	"\n" +
+	"references\x18\b \x01(\bR\n" +
+	"references\"x\n" +
 	"\n" +
 	"MatchQuery\x12\x1e\n" +
 	"\n" +
