@@ -72,11 +72,17 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest) ([]BatchResult,
 	info.Headers.Add("Content-Type", "application/json")
 	info.Headers.Add("Accept", "application/json")
 	info.Content = content
-	body, err := c.sendRaw(ctx, info)
+	buf := batchBufs.Get().(*[]byte)
+	body, err := c.sendRaw(ctx, info, *buf)
 	if err != nil {
+		batchBufs.Put(buf)
 		return nil, wrap("send batch", err)
 	}
 	out, err := decodeBatch(body, ids, time.Now())
+	if cap(body) <= maxPooledBody {
+		*buf = body[:0]
+		batchBufs.Put(buf)
+	}
 	if err != nil {
 		return nil, wrap("send batch", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	"github.com/microsoft/kiota-abstractions-go/store"
 	khttp "github.com/microsoft/kiota-http-go"
@@ -47,6 +48,10 @@ type Client struct {
 	// $batch item URLs are relative to (batchjson.go).
 	batchURL url.URL
 	itemBase string
+	// errorParseNodes read error bodies on the raw paths (raw.go) as the
+	// adapter's own factory does: safeParseNodes behind the backing-store
+	// proxy EnableBackingStore puts in front of it.
+	errorParseNodes absser.ParseNodeFactory
 }
 
 // New builds a Client. It does not contact the tenant (ctx is kept for
@@ -77,8 +82,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, cred: tokenSource{cred: cred, scopes: cfg.Scopes}}
 	httpClient := c.newHTTPClient()
+	parseNodes := safeParseNodes{absser.DefaultParseNodeFactoryInstance}
+	c.errorParseNodes = abs.EnableBackingStoreForParseNodeFactory(parseNodes)
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
-		auth, safeParseNodes{absser.DefaultParseNodeFactoryInstance}, nil, httpClient)
+		auth, parseNodes, nil, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("create request adapter: %w", err)
 	}

@@ -239,7 +239,7 @@ func TestDeltaDecoderMatchesSDK(t *testing.T) {
 			}
 			ri, err := b.ToGetRequestInformation(ctx, cfg)
 			require.NoError(t, err)
-			body, err := c.sendRaw(ctx, ri)
+			body, err := c.sendRaw(ctx, ri, nil)
 			require.NoError(t, err)
 			want, err := sdkUsersPage(body)
 			require.NoError(t, err)
@@ -265,7 +265,7 @@ func TestDeltaDecoderMatchesSDK(t *testing.T) {
 			}
 			ri, err := b.ToGetRequestInformation(ctx, cfg)
 			require.NoError(t, err)
-			body, err := c.sendRaw(ctx, ri)
+			body, err := c.sendRaw(ctx, ri, nil)
 			require.NoError(t, err)
 			want, err := sdkGroupsPage(body)
 			require.NoError(t, err)

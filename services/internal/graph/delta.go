@@ -54,7 +54,7 @@ func (c *Client) UsersDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage[
 	if err != nil {
 		return DeltaPage[User]{}, fmt.Errorf("users delta: %w", err)
 	}
-	body, err := c.sendRaw(ctx, info)
+	body, err := c.sendRaw(ctx, info, nil) // objects' Raw point into the body
 	if err != nil {
 		return DeltaPage[User]{}, wrap("users delta", err)
 	}
@@ -79,7 +79,7 @@ func (c *Client) GroupsDeltaPage(ctx context.Context, r DeltaRequest) (DeltaPage
 	if err != nil {
 		return DeltaPage[Group]{}, fmt.Errorf("groups delta: %w", err)
 	}
-	body, err := c.sendRaw(ctx, info)
+	body, err := c.sendRaw(ctx, info, nil) // objects' Raw point into the body
 	if err != nil {
 		return DeltaPage[Group]{}, wrap("groups delta", err)
 	}

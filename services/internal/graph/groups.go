@@ -124,7 +124,7 @@ func (c *Client) ListUserMemberIDs(ctx context.Context, groupID string) ([]strin
 	ids := []string{}
 	seen := map[string]bool{}
 	for {
-		body, err := c.sendRaw(ctx, info)
+		body, err := c.sendRaw(ctx, info, nil)
 		if err != nil {
 			return nil, wrap("list user members of group "+groupID, err)
 		}
