@@ -54,6 +54,12 @@ func appendLogJSON(dst []byte, l *decide.Log) []byte {
 		}
 		dst = append(dst, ']')
 	}
+	if l.Deferred {
+		dst = append(dst, `,"deferred":true`...)
+	}
+	if l.Continues {
+		dst = append(dst, `,"continues":true`...)
+	}
 	return append(dst, '}')
 }
 

@@ -33,6 +33,8 @@ func logOf(shape uint8, strs ...string) *decide.Log {
 	if shape&32 != 0 {
 		l.Modified = []decide.ModifiedProperty{}
 	}
+	// The references round's parts (one log entry per object and cycle).
+	l.Deferred, l.Continues = shape&64 != 0, shape&128 != 0
 	return l
 }
 
@@ -48,9 +50,9 @@ func checkLogJSON(t *testing.T, l *decide.Log) {
 func TestLogJSON(t *testing.T) {
 	strs := []string{"create", "", `say "hi"`, `c:\path`, "<b>&amp;</b>", "a & b", "x>y", "tab\there\nnl", "María Díaz", "\x00\x1f\x7f",
 		"\xff invalid", "\u2028\u2029", "scope is \"sync all users\"", "ø"}
-	for shape := range uint8(64) {
-		checkLogJSON(t, logOf(shape, strs...))
-		checkLogJSON(t, logOf(shape, strs[3:]...))
+	for shape := range 256 {
+		checkLogJSON(t, logOf(uint8(shape), strs...))
+		checkLogJSON(t, logOf(uint8(shape), strs[3:]...))
 	}
 	checkLogJSON(t, &decide.Log{})
 }
