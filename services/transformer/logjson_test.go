@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,21 @@ func FuzzLogJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, shape uint8, a, b, c, d string) {
 		checkLogJSON(t, logOf(shape, a, b, c, d))
 	})
+}
+
+// TestLogJSONKnowsEveryField: a field added to the log types fails here
+// until appendLogJSON writes it (and logOf sets it for FuzzLogJSON).
+func TestLogJSONKnowsEveryField(t *testing.T) {
+	written := map[string][]string{
+		"Log":              {"provisioningAction", "status", "errorCode,omitempty", "reason,omitempty", "provisioningSteps", "modifiedProperties,omitempty", "deferred,omitempty", "continues,omitempty"},
+		"Step":             {"provisioningStepType", "name", "status", "description", "details,omitempty"},
+		"ModifiedProperty": {"displayName", "oldValue", "newValue"},
+	}
+	for _, typ := range []reflect.Type{reflect.TypeFor[decide.Log](), reflect.TypeFor[decide.Step](), reflect.TypeFor[decide.ModifiedProperty]()} {
+		var tags []string
+		for f := range typ.Fields() {
+			tags = append(tags, f.Tag.Get("json"))
+		}
+		require.Equal(t, written[typ.Name()], tags, "decide.%s changed: update appendLogJSON", typ.Name())
+	}
 }
