@@ -92,6 +92,33 @@ func (c *Client) appendBatchItem(b []byte, id string, r BatchRequest) ([]byte, e
 // itemURL makes url relative to the service root the way the SDK's batch
 // items did: resolved under GraphURL, normalized by net/url, root cut off.
 func (c *Client) itemURL(rel string) (string, error) {
+	if u, ok := plainItemURL(rel); ok {
+		return u, nil
+	}
+	return c.parsedItemURL(rel)
+}
+
+// plainItemURL is itemURL without net/url for the writer's usual URLs: a
+// path of characters net/url never escapes and a query without control
+// characters or a fragment, which parsing and printing leave as they are
+// (FuzzItemURL compares the two).
+func plainItemURL(rel string) (string, bool) {
+	path, query, _ := strings.Cut(rel, "?")
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '/' || c == '-' || c == '.' || c == '_' || c == '~' || c == '$') {
+			return "", false
+		}
+	}
+	for i := 0; i < len(query); i++ {
+		if c := query[i]; c < 0x20 || c == 0x7f || c == '#' {
+			return "", false
+		}
+	}
+	return khttp.ReplacePathTokens("/"+strings.TrimPrefix(rel, "/"), msgraphgocore.ReplacementPairs), true
+}
+
+func (c *Client) parsedItemURL(rel string) (string, error) {
 	u, err := url.Parse(c.itemBase + "/" + strings.TrimPrefix(rel, "/"))
 	if err != nil {
 		return "", fmt.Errorf("parse url %q: %w", rel, err)
@@ -111,6 +138,9 @@ func appendItemHeaders(b []byte, h map[string]string, hasBody bool) []byte {
 		return b
 	}
 	b = append(b, `,"headers":{`...)
+	if len(h) == 0 { // hasBody
+		return append(b, `"content-type":"application/json"}`...)
+	}
 	norm := make(map[string]string, len(h))
 	for k, v := range h {
 		k = strings.ToLower(strings.TrimSpace(k))

@@ -220,3 +220,25 @@ func BenchmarkDecodeBatch(b *testing.B) {
 		})
 	}
 }
+
+// FuzzItemURL: the fast path of itemURL gives what net/url gives.
+func FuzzItemURL(f *testing.F) {
+	for _, s := range []string{
+		"/users?$filter=mail+eq+%27a%40b.example%27&$select=id,userPrincipalName,userType,mail",
+		"/users?$filter=otherMails%2Fany%28x%3Ax+eq+%27a%40b%27%29&$select=id", "/invitations", "users/abc-123",
+		"/groups/g/members/$ref", "//evil.example/x", "/users/TokenToReplace", "/users/TokenToReplace/x?y",
+		"/a b", "/a%20b", "/é", "/x?q=é#frag", "/x?", "?", "", "/x?a\x01", "/./../x", "/users/{id}",
+	} {
+		f.Add(s)
+	}
+	c := &Client{itemBase: "https://graph.example/v1.0"}
+	f.Fuzz(func(t *testing.T, rel string) {
+		fast, ok := plainItemURL(rel)
+		if !ok {
+			return
+		}
+		want, err := c.parsedItemURL(rel)
+		require.NoError(t, err, "%q", rel)
+		require.Equal(t, want, fast, "%q", rel)
+	})
+}
