@@ -62,6 +62,12 @@ func TestAdaptiveRate(t *testing.T) {
 			{s, "429", 356.625}, // ceiling 384.9375: target 365.69
 			{5 * s, "reserve", 361.1578125},
 		}},
+		{"a 429 within the margin above the last quiet rate goes to the margin under it", []step{
+			{0, "429", 300}, {5 * s, "reserve", 435}, {5 * s, "reserve", 502.5}, {5 * s, "reserve", 536.25},
+			{5 * s, "reserve", 553.125}, {5 * s, "reserve", 561.5625}, {5 * s, "reserve", 565.78125},
+			{s, "429", 537.4921875},         // not back to 561.5625, which the tenant's burst may have hidden
+			{5 * s, "reserve", 537.4921875}, // at the target: rests
+		}},
 		{"a 429 at a rate that ran quiet steps down gently, then hard", []step{
 			{0, "429", 300}, {5 * s, "reserve", 435}, {s, "429", 300},
 			{3 * s, "429", 270}, // 300 ran quiet before: the tenant's limit moved
@@ -287,4 +293,47 @@ func TestAdaptiveRateApplied(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 600.0, r)
 	require.False(t, lowered)
+}
+
+// TestMaxWrites: the writes one request may carry are the burst at the
+// configured rate, and Smooth's worth of the adapted rate while the
+// tenant is in slow start or throttled, between one and the burst.
+// Configured 600/min, burst 100.
+func TestMaxWrites(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	ctx := context.Background()
+	limit := redis_rate.Limit{Rate: 600, Burst: 100, Period: time.Minute}
+	steady := Adaptive{Decrease: 0.5, Near: 0.9, Hold: 2 * time.Second, Interval: 5 * time.Second,
+		Margin: 0.05, Plateau: 2, Probe: 0.1, Floor: 0.02, Smooth: time.Second}
+	slow := steady
+	slow.SlowStart = 0.5
+	with := func(smooth time.Duration) Adaptive { a := steady; a.Smooth = smooth; return a }
+	tests := []struct {
+		name     string
+		adaptive Adaptive
+		throttle bool
+		want     int
+	}{
+		{"at the configured rate: the burst", steady, false, 100},
+		{"slow start at 300/min: a second's worth", slow, false, 5},
+		{"after a 429, at 300/min: a second's worth", steady, true, 5},
+		{"never under one", with(10 * time.Millisecond), true, 1},
+		{"never over the burst", with(time.Hour), true, 100},
+		{"no Smooth: the burst", with(0), true, 100},
+		{"adaptation off: the burst", Adaptive{Off: true}, true, 100},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLimiter(srv.Client(t), func(string) redis_rate.Limit { return limit }).WithAdaptive(tc.adaptive)
+			tenant := "tenant-" + string(rune('a'+i))
+			if tc.throttle {
+				require.NoError(t, l.Backoff(ctx, tenant, time.Millisecond))
+			}
+			n, err := l.MaxWrites(ctx, tenant)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, n)
+		})
+	}
+	_, err := NewLimiter(srv.Client(t), nil).MaxWrites(ctx, "")
+	require.ErrorIs(t, err, ErrInvalid)
 }

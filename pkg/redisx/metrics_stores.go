@@ -161,3 +161,7 @@ func (r metricLimiter) Wait(ctx context.Context, tenant string, n int) error {
 func (r metricLimiter) Backoff(ctx context.Context, tenant string, d time.Duration) error {
 	return measureErr(ctx, r.m, "limiter", "backoff", func() error { return r.s.Backoff(ctx, tenant, d) })
 }
+
+func (r metricLimiter) MaxWrites(ctx context.Context, tenant string) (int, error) {
+	return measure(ctx, r.m, "limiter", "max_writes", func() (int, error) { return r.s.MaxWrites(ctx, tenant) })
+}

@@ -53,7 +53,10 @@ type Limiter struct {
 // A 429 (those within Hold of the last decrease count once: one collision
 // answers every request in flight) makes the rate in use the ceiling and
 // lowers the rate: back to the last rate that ran a quiet Interval when
-// that is lower (it climbed past the tenant's limit); by Near when the 429
+// that is lower (it climbed past the tenant's limit), but not above Margin
+// under the new ceiling (a tenant's burst hides a small excess for
+// several Intervals, so a rate just under the 429's ran quiet without
+// being under the limit); by Near when the 429
 // came at such a rate (the limit moved); by Decrease when nothing ran
 // quiet since the last decrease (still far above it, e.g. the first 429).
 // Each quiet Interval (no 429 at all) the rate closes half the gap to its
@@ -90,6 +93,9 @@ type Adaptive struct {
 	// at that rate.
 	Slack     time.Duration
 	SlowStart float64
+	// Smooth bounds the writes of one request while the rate is adapted
+	// (MaxWrites): what the rate grants in Smooth, at least one.
+	Smooth time.Duration
 }
 
 // DefaultAdaptive: measured on the storm scenario (writers at 6,000/min,
@@ -103,9 +109,14 @@ type Adaptive struct {
 // ~75% of it, which then became the ceiling). SlowStart a half: from a
 // quarter the ramp cost a fleet configured at the tenant's real budget 6%
 // of an 80 s throttle-bound cycle (94% of 500 writes/s, a half 98%); the
-// storm's 429s went from 0.4–0.7% to 1.1% (one run each).
+// storm's 429s went from 0.4–0.7% to 1.1% (one run each). Smooth 200 ms
+// (6 writes per $batch at 1,800/min) and Plateau 30 (a minute at the
+// target before probing): the storm's steady state collided at 65–75% of
+// the tenant's rate with full $batch calls under load, and doubling
+// probes after 16 s overshot by a third before the tenant's burst ran
+// out (finding (b), fourth round).
 var DefaultAdaptive = Adaptive{Decrease: 0.5, Near: 0.9, Hold: 2 * time.Second, Interval: 2 * time.Second,
-	Margin: 0.05, Plateau: 8, Probe: 0.01, Floor: 0.02, SlowStart: 0.5}
+	Margin: 0.05, Plateau: 30, Probe: 0.01, Floor: 0.02, SlowStart: 0.5, Smooth: 200 * time.Millisecond}
 
 var _ RateLimiter = (*Limiter)(nil)
 
@@ -173,7 +184,7 @@ return ARGV[1]
 
 // lowerScript records a 429, and lowers the rate unless it did within
 // Hold. ARGV configured rate, Decrease, Near, floor rate, Hold ms, now ms,
-// TTL ms.
+// TTL ms, Margin.
 var lowerScript = redis.NewScript(`
 local s = redis.call('HMGET', KEYS[1], 'r', 'lo', 'd')
 local r = tonumber(s[1]) or tonumber(ARGV[1])
@@ -185,7 +196,8 @@ if now - d < tonumber(ARGV[5]) then
 end
 local hi = r
 if lo and lo < r then
-  r = lo
+  r = math.min(lo, hi * (1 - tonumber(ARGV[8])))
+  if r < lo then lo = nil end
 elseif lo then
   r, lo = r * tonumber(ARGV[3]), nil
 else
@@ -268,6 +280,29 @@ func effective(limit redis_rate.Limit, r float64, n int, slack time.Duration) re
 // startRate is where slow start begins: at least one write per period.
 func (l *Limiter) startRate(limit redis_rate.Limit) string {
 	return strconv.FormatFloat(max(1, float64(limit.Rate)*l.adaptive.SlowStart), 'f', -1, 64)
+}
+
+// MaxWrites implements RateLimiter: the configured burst, or while the
+// tenant's rate is adapted (slow start, after a 429) Smooth's worth of
+// writes at that rate, at least one. The tenant's own burst is unknown
+// and can be one $batch: writes that arrive together need it whole, so
+// a full $batch that the scheduling of a loaded machine sends a little
+// early collides well under the tenant's rate (BENCHMARKS.md finding
+// (b)); smaller ones leave the rest of the tenant's burst to absorb it.
+func (l *Limiter) MaxWrites(ctx context.Context, tenant string) (int, error) {
+	if err := checkID("tenant", tenant); err != nil {
+		return 0, err
+	}
+	limit := l.limits(tenant)
+	r, lowered, err := l.Rate(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	if !lowered || l.adaptive.Smooth <= 0 {
+		return limit.Burst, nil
+	}
+	n := int(r * l.adaptive.Smooth.Seconds() / limit.Period.Seconds())
+	return min(limit.Burst, max(1, n)), nil
 }
 
 // Rate returns the tenant's adaptive rate (per the limit's period) and
@@ -412,7 +447,7 @@ func (l *Limiter) Backoff(ctx context.Context, tenant string, d time.Duration) e
 	if a := l.adaptive; !a.Off {
 		rate := float64(l.limits(tenant).Rate)
 		err := lowerScript.Run(ctx, l.rdb, []string{adaptKey(tenant)}, rate, a.Decrease, a.Near, max(1, rate*a.Floor),
-			a.Hold.Milliseconds(), l.now().UnixMilli(), adaptiveTTL.Milliseconds()).Err()
+			a.Hold.Milliseconds(), l.now().UnixMilli(), adaptiveTTL.Milliseconds(), a.Margin).Err()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("lower tenant write rate: %w", err)
 		}

@@ -136,3 +136,7 @@ func (l retryLimiter) Wait(ctx context.Context, tenant string, n int) error {
 func (l retryLimiter) Backoff(ctx context.Context, tenant string, d time.Duration) error {
 	return retryErr(ctx, l.r, func() error { return l.s.Backoff(ctx, tenant, d) })
 }
+
+func (l retryLimiter) MaxWrites(ctx context.Context, tenant string) (int, error) {
+	return retry(ctx, l.r, func() (int, error) { return l.s.MaxWrites(ctx, tenant) })
+}

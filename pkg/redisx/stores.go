@@ -175,4 +175,7 @@ type RateLimiter interface {
 	// Backoff pauses every writer of the tenant for d (Graph's Retry-After);
 	// an active longer pause is kept.
 	Backoff(ctx context.Context, tenant string, d time.Duration) error
+	// MaxWrites is the most tokens one request should take now (the writes
+	// of one $batch): the burst, or fewer while the tenant is throttled.
+	MaxWrites(ctx context.Context, tenant string) (int, error)
 }

@@ -61,6 +61,8 @@ type sent struct {
 	items []*item
 	res   []graph.BatchResult
 	err   error
+	// paused: the tenant's pause for a 429 in the answer failed (Redis).
+	paused error
 }
 
 // run sends the pending items of tasks in rounds of $batch calls until
@@ -91,7 +93,10 @@ func (a *applier) run(ctx context.Context, tasks []*task) error {
 			}
 			continue
 		}
-		results := a.sendAll(ctx, ready)
+		results, err := a.sendAll(ctx, ready)
+		if err != nil {
+			return err
+		}
 		for _, s := range results {
 			if err := a.settle(ctx, s, owner); err != nil {
 				return err
@@ -107,21 +112,59 @@ func (a *applier) run(ctx context.Context, tasks []*task) error {
 
 // sendAll splits ready into $batch calls and runs up to BatchCalls of them
 // at once.
-func (a *applier) sendAll(ctx context.Context, ready []*item) []sent {
-	size := a.w.cfg.BatchSize
-	out := make([]sent, (len(ready)+size-1)/size)
+func (a *applier) sendAll(ctx context.Context, ready []*item) ([]sent, error) {
+	maxWrites := a.w.cfg.BatchSize
+	if hasWrites(ready) {
+		n, err := a.w.d.Limiter.MaxWrites(ctx, a.tenant)
+		if err != nil {
+			return nil, fmt.Errorf("write budget of tenant %s: %w", a.tenant, err)
+		}
+		maxWrites = n
+	}
+	chunks := splitBatches(ready, a.w.cfg.BatchSize, maxWrites)
+	out := make([]sent, len(chunks))
 	sem := make(chan struct{}, a.w.cfg.BatchCalls)
 	var wg sync.WaitGroup
-	for i := range out {
-		chunk := ready[i*size : min((i+1)*size, len(ready))]
+	for i, chunk := range chunks {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			res, err := a.send(ctx, chunk)
-			out[i] = sent{items: chunk, res: res, err: err}
+			out[i] = sent{items: chunk, res: res, err: err, paused: a.pause(ctx, res, err)}
 		})
 	}
 	wg.Wait()
+	return out, nil
+}
+
+func hasWrites(items []*item) bool {
+	for _, it := range items {
+		if it.writes() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// splitBatches splits items, in order, into $batch calls of at most size requests
+// and maxWrites writes (the limiter's MaxWrites: fewer while the tenant
+// is throttled, so that one call's writes do not need the tenant's whole
+// burst at once).
+func splitBatches(items []*item, size, maxWrites int) [][]*item {
+	maxWrites = max(1, maxWrites)
+	var out [][]*item
+	start, writes := 0, 0
+	for i, it := range items {
+		w := it.writes()
+		if i-start == size || (w > 0 && writes+w > maxWrites) {
+			out = append(out, items[start:i])
+			start, writes = i, 0
+		}
+		writes += w
+	}
+	if start < len(items) {
+		out = append(out, items[start:])
+	}
 	return out
 }
 
@@ -170,6 +213,36 @@ func (a *applier) send(ctx context.Context, chunk []*item) ([]graph.BatchResult,
 	}
 	span.SetAttributes(attribute.Int("xtsync.throttled", n429))
 	return res, nil
+}
+
+// pause pauses every writer of the tenant for the longest Retry-After of
+// a 429 in one $batch answer, as soon as it arrives: the round's other
+// calls are still being granted and sent, and a pause (and the lowered
+// rate) that waited for the whole round came seconds late and each late
+// 429 counted as a new collision (BENCHMARKS.md finding (b)).
+func (a *applier) pause(ctx context.Context, res []graph.BatchResult, err error) error {
+	var after time.Duration
+	throttled := false
+	if err != nil {
+		if class, ge := classifyEnvelope(ctx, err); class == envThrottled {
+			throttled, after = true, ge.RetryAfter
+		}
+	}
+	for _, r := range res {
+		if r.Status == http.StatusTooManyRequests {
+			throttled, after = true, max(after, r.RetryAfter)
+		}
+	}
+	if !throttled {
+		return nil
+	}
+	if after <= 0 {
+		after = a.w.cfg.Retry.DefaultRetryAfter
+	}
+	if err := a.w.d.Limiter.Backoff(ctx, a.tenant, after); err != nil {
+		return fmt.Errorf("pause tenant %s: %w", a.tenant, err)
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

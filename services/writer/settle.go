@@ -16,6 +16,9 @@ import (
 // Redis): every Graph failure ends as a retry or an outcome, so a target
 // that refuses us never blocks the shard.
 func (a *applier) settle(ctx context.Context, s sent, owner map[*item]*task) error {
+	if s.paused != nil {
+		return s.paused
+	}
 	if s.err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -27,9 +30,7 @@ func (a *applier) settle(ctx context.Context, s sent, owner map[*item]*task) err
 			case envRetryBatch:
 				return s.err
 			case envThrottled:
-				if err := a.throttle(ctx, t, it, ge.RetryAfter); err != nil {
-					return err
-				}
+				a.throttle(ctx, t, it)
 			case envTransient:
 				code := CodeGraphUnavailable
 				if ge.Auth {
@@ -63,9 +64,7 @@ func (a *applier) settle(ctx context.Context, s sent, owner map[*item]*task) err
 				it.ok(res)
 			}
 		case res.Status == http.StatusTooManyRequests:
-			if err := a.throttle(ctx, t, it, res.RetryAfter); err != nil {
-				return err
-			}
+			a.throttle(ctx, t, it)
 		case transient(res.Status):
 			a.retryTransient(t, it, CodeGraphUnavailable, res.RetryAfter, errText(res))
 		default:
@@ -92,28 +91,22 @@ func (a *applier) objectGone(t *task, it *item) bool {
 	return false
 }
 
-// throttle pauses every writer of the tenant for Retry-After and leaves the
-// item pending: the next round's limiter Wait sits out the pause. After
-// MaxThrottled answers the item fails with GraphUnavailable (escrowed,
-// retried next cycle) rather than holding the shard.
-func (a *applier) throttle(ctx context.Context, t *task, it *item, retryAfter time.Duration) error {
+// throttle leaves a 429'd item pending: its answer already paused every
+// writer of the tenant for Retry-After (pause), and the next round's
+// limiter Wait sits the pause out. After MaxThrottled answers the item
+// fails with GraphUnavailable (escrowed, retried next cycle) rather than
+// holding the shard.
+func (a *applier) throttle(ctx context.Context, t *task, it *item) {
 	a.mu.Lock()
 	a.throttled++
 	a.mu.Unlock()
 	a.w.m.throttled.Add(ctx, 1, a.w.m.tenantAttr(a.tenant))
-	if retryAfter <= 0 {
-		retryAfter = a.w.cfg.Retry.DefaultRetryAfter
-	}
-	if err := a.w.d.Limiter.Backoff(ctx, a.tenant, retryAfter); err != nil {
-		return fmt.Errorf("pause tenant %s: %w", a.tenant, err)
-	}
 	it.throttled++
 	it.attempts-- // a 429 is not a failed attempt
 	if it.throttled >= a.w.cfg.Retry.MaxThrottled {
 		t.remove(it)
 		t.failWith(CodeGraphUnavailable, fmt.Sprintf("%s %s: still throttled (429) after %d answers", it.req.Method, it.req.URL, it.throttled))
 	}
-	return nil
 }
 
 // retryTransient schedules it again after its back-off (at least the

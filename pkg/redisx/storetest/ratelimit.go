@@ -118,6 +118,33 @@ var limiterTests = []testCase{
 		require.NoError(t, err)
 		require.Greater(t, d, time.Second)
 	}},
+	{"MaxWritesShrinkWhileThrottled", func(t *testing.T, h Harness) {
+		// At the configured rate one request may take the whole burst;
+		// in slow start and after a 429 fewer (at least one), so that the
+		// writes of one $batch do not need the tenant's whole burst at
+		// once. Tenants apart.
+		ctx := ctxT(t)
+		l := h.New(t).Limiter
+		n, err := l.MaxWrites(ctx, "tenant-a")
+		require.NoError(t, err)
+		require.Equal(t, Limit.Burst, n, "at the configured rate")
+		require.NoError(t, l.Backoff(ctx, "tenant-a", time.Millisecond))
+		n, err = l.MaxWrites(ctx, "tenant-a")
+		require.NoError(t, err)
+		require.Less(t, n, Limit.Burst, "throttled")
+		require.GreaterOrEqual(t, n, 1)
+		n, err = l.MaxWrites(ctx, "tenant-b")
+		require.NoError(t, err)
+		require.Equal(t, Limit.Burst, n, "tenants apart")
+		if s := h.New(t).SlowStarting; s != nil {
+			n, err = s.MaxWrites(ctx, "tenant-c")
+			require.NoError(t, err)
+			require.Less(t, n, Limit.Burst, "in slow start")
+			require.GreaterOrEqual(t, n, 1)
+		}
+		_, err = l.MaxWrites(ctx, "")
+		require.ErrorIs(t, err, redisx.ErrInvalid)
+	}},
 	{"InvalidArguments", func(t *testing.T, h Harness) {
 		ctx, l := ctxT(t), h.New(t).Limiter
 		_, err := l.Reserve(ctx, "tenant-a", Limit.Burst+1)
