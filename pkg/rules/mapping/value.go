@@ -81,14 +81,17 @@ func coerce(v any, a schema.Attribute) (any, error) {
 		}
 		return nil, rules.Errorf(rules.InvalidAttributeValue, a.Name, "%v is not a date (RFC 3339)", v)
 	case schema.Reference:
-		if r, ok := v.(Ref); ok {
-			return r, nil
+		if _, ok := v.(Ref); ok {
+			return v, nil
 		}
 		return Ref{SourceID: toString(v)}, nil
 	case schema.Binary:
-		if id, ok := v.(AltSecID); ok {
-			return id, nil
+		if _, ok := v.(AltSecID); ok {
+			return v, nil
 		}
+	}
+	if _, ok := v.(string); ok {
+		return v, nil // already boxed: no copy per mapped value
 	}
 	return toString(v), nil
 }
