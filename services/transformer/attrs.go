@@ -40,7 +40,7 @@ func decodeAttrs(ch *eventsv1.SourceChange, n *need) (rules.Attrs, error) {
 // (objectId, netId, telephoneNumber, mobile, manager as an id, members,
 // ...).
 func sourceAttrs(ch *eventsv1.SourceChange, a rules.Attrs) rules.Attrs {
-	id := ch.GetObject().GetObjectId()
+	var id any = ch.GetObject().GetObjectId() // boxed once for the three names
 	a["id"] = id
 	a["objectid"] = id
 	// Graph does not expose netId; the B2B identity uses the immutable
