@@ -30,9 +30,9 @@ const typeReferences = "references"
 // (contentPage), so a rerun of the cycle that finds the same users
 // publishes the same message ids and JetStream drops them.
 //
-// A manager that is itself written in this round (a chain of reports
-// decided before their managers) resolves too: every user of the round was
-// written before it, only references are set here.
+// A chain of reports decided before their managers resolves in this one
+// round: every user of the cycle was written before it, and the round only
+// sets references.
 func (c *cycle) references(ctx context.Context) error {
 	if err := c.pp.waitAll(ctx); err != nil {
 		return err
