@@ -91,7 +91,7 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch, id str
 	ids := make([]string, len(entries))
 	for i, o := range outcomes {
 		entries[i] = toEntry(o, traceID, now)
-		if st, ok := steps[o]; ok {
+		if st := steps[o]; st != "" {
 			entries[i].StepsJson = st
 		}
 		ids[i] = entries[i].GetEntryId()
@@ -111,6 +111,9 @@ func (s *Service) logBatch(ctx context.Context, b *eventsv1.OutcomeBatch, id str
 			return err
 		}
 		if err := s.countEntries(ctx, cfg, cycle, outcomes, entries, fresh); err != nil {
+			return err
+		}
+		if err := s.dropParts(ctx, cfg, cycle, outcomes, steps, fresh); err != nil {
 			return err
 		}
 	}

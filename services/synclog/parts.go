@@ -25,7 +25,8 @@ import (
 // entry: the first outcome's entry id, its steps, its export step, then the
 // references round's steps and export step; modified properties of both;
 // a failure of either fails the entry. The entry id makes a redelivery of
-// either part a duplicate, as for any entry.
+// either part a duplicate, as for any entry, so the parts are dropped once
+// the entry is counted (dropParts).
 func partsKey(cfg, cycle string) string { return cycleKey(cfg, cycle) + ":parts" }
 
 // partScript: KEYS parts hash; ARGV own field, other field, value, ttl ms.
@@ -56,15 +57,18 @@ func partOf(o *eventsv1.WriteOutcome) (deferred, continues bool) {
 	return l.Deferred, l.Continues
 }
 
-// merged is an outcome built from two parts, with its entry's steps.
+// merged is an outcome to log: built from two parts (joined, with its
+// entry's steps), or a part logged on its own.
 type merged struct {
-	o     *eventsv1.WriteOutcome
-	steps string
+	o      *eventsv1.WriteOutcome
+	steps  string
+	joined bool
 }
 
 // joinParts replaces the parts in outcomes: a part whose other part is
 // not here yet is stored and left out; one whose other part is here
-// becomes the merged outcome (steps in the returned map).
+// becomes the merged outcome (in the returned map, with its steps; ""
+// keeps toEntry's).
 func (s *Service) joinParts(ctx context.Context, cfg, cycle string, outcomes []*eventsv1.WriteOutcome) ([]*eventsv1.WriteOutcome, map[*eventsv1.WriteOutcome]string, error) {
 	var out []*eventsv1.WriteOutcome
 	var steps map[*eventsv1.WriteOutcome]string
@@ -90,7 +94,7 @@ func (s *Service) joinParts(ctx context.Context, cfg, cycle string, outcomes []*
 			steps = map[*eventsv1.WriteOutcome]string{}
 		}
 		out = append(out, m.o)
-		if m.steps != "" {
+		if m.joined {
 			steps[m.o] = m.steps
 		}
 	}
@@ -177,9 +181,31 @@ func join(first, refs *eventsv1.WriteOutcome) merged {
 	}
 	b, err := json.Marshal(all)
 	if err != nil {
-		return merged{o: m}
+		return merged{o: m, joined: true}
 	}
-	return merged{o: m, steps: string(b)}
+	return merged{o: m, steps: string(b), joined: true}
+}
+
+// dropParts deletes the parts of the joined entries this batch counted:
+// a redelivered part then finds its entry id counted (seen) and is a
+// duplicate, so only the parts still waiting stay in Redis (until SeenTTL).
+// Entries another batch logs are dropped by that batch.
+func (s *Service) dropParts(ctx context.Context, cfg, cycle string, outcomes []*eventsv1.WriteOutcome,
+	joined map[*eventsv1.WriteOutcome]string, fresh []int) error {
+	var fields []string
+	for _, i := range fresh {
+		if _, ok := joined[outcomes[i]]; ok {
+			obj := outcomes[i].GetSource().GetObjectId()
+			fields = append(fields, "d:"+obj, "c:"+obj)
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	if err := s.d.Redis.HDel(ctx, partsKey(cfg, cycle), fields...).Err(); err != nil {
+		return fmt.Errorf("synclog: drop %d logged parts: %w", len(fields)/2, err)
+	}
+	return nil
 }
 
 // stopScript: KEYS parts hash; ARGV ttl ms. Marks the cycle stopped and

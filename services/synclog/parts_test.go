@@ -50,7 +50,11 @@ func TestReferencesPartsOneEntry(t *testing.T) {
 	require.EqualValues(t, 1, e.logCount(cfgID, "c1"), "the parts wait for each other")
 
 	e.publishBatch(cfgID, "c1", "refs", refs1)
-	e.publishBatch(cfgID, "c1", "refs-again", refs1)
+	e.progress("c1", func(p synclog.Progress) bool { return p.Logged == 2 })
+	waiting, err := e.rdb.HKeys(ctxT(t), "xtsync:{"+cfgID+"}:cycle:c1:parts").Result()
+	require.NoError(t, err)
+	require.Equal(t, []string{"c:src-00002"}, waiting, "logged parts are dropped, the others wait")
+	e.publishBatch(cfgID, "c1", "refs-again", refs1) // after the drop: its entry is counted
 	e.publishBatch(cfgID, "c1", "users-2", first2)
 	e.publishBatch(cfgID, "c1", "users-again", first1, first2)
 	e.endCycle("c1", 3)
