@@ -27,6 +27,20 @@ func (c *cycle) waitWritten(ctx context.Context, what string) error {
 	return c.waitEmpty(ctx, what, natsx.StreamIntents, "xtsync.intents.*."+c.start.GetConfigurationId()+".*")
 }
 
+// waitUsersWritten is the barrier of the rounds that run after the
+// cycle's users are written: every page published and confirmed, the
+// changes drained (every user decided), then the intents drained (writers
+// ack only after storing the connector entries).
+func (c *cycle) waitUsersWritten(ctx context.Context) error {
+	if err := c.pp.waitAll(ctx); err != nil {
+		return err
+	}
+	if err := c.waitDrained(ctx, "users"); err != nil {
+		return err
+	}
+	return c.waitWritten(ctx, "users written")
+}
+
 // waitEmpty polls the stream's backlog under filter until it is empty.
 func (c *cycle) waitEmpty(ctx context.Context, what, streamName, filter string) error {
 	stream, err := c.r.deps.JetStream.Stream(ctx, streamName)

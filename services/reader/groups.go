@@ -25,13 +25,7 @@ type CycleGroups interface {
 // stored, plus the revisited ones it did not, are published as counted
 // changes, numbered by their content (contentPage).
 func (c *cycle) provisionGroups(ctx context.Context, revisited []*eventsv1.SourceChange) error {
-	if err := c.pp.waitAll(ctx); err != nil {
-		return err
-	}
-	if err := c.waitDrained(ctx, "users"); err != nil {
-		return err
-	}
-	if err := c.waitWritten(ctx, "users written"); err != nil {
+	if err := c.waitUsersWritten(ctx); err != nil {
 		return err
 	}
 	stored, err := c.r.deps.Groups.List(ctx, c.start.GetConfigurationId(), c.start.GetCycleId())

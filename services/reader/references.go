@@ -34,13 +34,7 @@ const typeReferences = "references"
 // round: every user of the cycle was written before it, and the round only
 // sets references.
 func (c *cycle) references(ctx context.Context) error {
-	if err := c.pp.waitAll(ctx); err != nil {
-		return err
-	}
-	if err := c.waitDrained(ctx, "users"); err != nil {
-		return err
-	}
-	if err := c.waitWritten(ctx, "users written"); err != nil {
+	if err := c.waitUsersWritten(ctx); err != nil {
 		return err
 	}
 	stored, err := c.r.deps.References.List(ctx, c.start.GetConfigurationId(), c.start.GetCycleId())
