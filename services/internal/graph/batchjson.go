@@ -316,15 +316,21 @@ func batchResultOf(props []prop, now time.Time) (BatchResult, error) {
 		}
 		res.Body = v.(map[string]any)
 	}
+	res.settle(now)
+	return res, nil
+}
+
+// settle reads what an item's status and headers say: its Retry-After and
+// its error (a status outside HTTP's range is a malformed item).
+func (res *BatchResult) settle(now time.Time) {
 	res.RetryAfter = parseRetryAfter(headerValue(res.Headers, "Retry-After"), now)
 	switch {
 	case res.Status < 100 || res.Status > 599:
 		res.Err = &Error{Code: "batchItemMalformed", Message: fmt.Sprintf("batch item %s answered with status %d", res.ID, res.Status)}
 		res.Status = 0
 	case res.Status >= 400:
-		res.Err = batchItemError(res)
+		res.Err = batchItemError(*res)
 	}
-	return res, nil
 }
 
 // rawStatus reads an item's status: an integral number (null or absent:

@@ -87,14 +87,7 @@ func batchResultOfMap(m map[string]any, now time.Time) (BatchResult, error) {
 		return res, propTypeError("headers", "an object", h)
 	}
 	res.Body, _ = m["body"].(map[string]any)
-	res.RetryAfter = parseRetryAfter(headerValue(res.Headers, "Retry-After"), now)
-	switch {
-	case res.Status < 100 || res.Status > 599:
-		res.Err = &Error{Code: "batchItemMalformed", Message: fmt.Sprintf("batch item %s answered with status %d", res.ID, res.Status)}
-		res.Status = 0
-	case res.Status >= 400:
-		res.Err = batchItemError(res)
-	}
+	res.settle(now)
 	return res, nil
 }
 
