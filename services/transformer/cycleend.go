@@ -197,14 +197,21 @@ func (t *Transformer) splitOutcomes(ob *eventsv1.OutcomeBatch) []*eventsv1.Outco
 }
 
 // cycleEndHandler runs DecideCycle for each CycleEnd of the
-// transformer-cycles consumer.
+// transformer-cycles consumer, then drops the cycle's unresolved references
+// (CycleRefs): the references round ran before the reader published
+// CycleEnd.
 func (t *Transformer) cycleEndHandler() natsx.Handler {
 	return func(ctx context.Context, m *natsx.Msg) error {
 		var end eventsv1.CycleEnd
 		if err := m.Unmarshal(&end); err != nil {
 			return err
 		}
-		_, err := t.DecideCycle(ctx, &end)
-		return err
+		if _, err := t.DecideCycle(ctx, &end); err != nil {
+			return err
+		}
+		if end.GetMode() == eventsv1.CycleMode_CYCLE_MODE_ON_DEMAND {
+			return nil
+		}
+		return t.refs.drop(ctx, end.GetConfigurationId(), end.GetCycleId())
 	}
 }

@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,8 +17,11 @@ import (
 //
 //	xtsync:{<cfg>}:cycle:<id>:refs  HASH  user id -> observed_at (20 digits, unix ns) + SourceChange (protobuf)
 //
-// Same store as CycleGroups: the latest observed change of a user wins, and
-// the hash expires with the other per-cycle state (Config.CycleStateTTL).
+// Same store as CycleGroups: the latest observed change of a user wins.
+// The hash holds whole changes (a 300,000-user initial cycle: ~300 MB), so
+// it is dropped once the cycle's CycleEnd is decided (the references round
+// ran before the reader published it); a cycle stopped before its end
+// leaves it to expire with the other per-cycle state (Config.CycleStateTTL).
 type CycleRefs struct {
 	s *CycleGroups
 }
@@ -36,4 +40,12 @@ func (r *CycleRefs) store(ctx context.Context, cfg, cycle string, changes []*eve
 // List returns the stored changes of the cycle, by user id.
 func (r *CycleRefs) List(ctx context.Context, cfg, cycle string) ([]*eventsv1.SourceChange, error) {
 	return r.s.List(ctx, cfg, cycle)
+}
+
+// drop deletes the cycle's hash. Idempotent.
+func (r *CycleRefs) drop(ctx context.Context, cfg, cycle string) error {
+	if err := r.s.rdb.Del(ctx, cycleKey(cfg, cycle, r.s.hash)).Err(); err != nil {
+		return fmt.Errorf("drop the unresolved references of cycle %s: %w", cycle, err)
+	}
+	return nil
 }

@@ -114,3 +114,25 @@ func TestReferencesRound(t *testing.T) {
 	require.NotContains(t, stored(), "u5")
 	require.Contains(t, revisits(), "u5")
 }
+
+// TestReferencesDroppedAtCycleEnd: the cycle's unresolved references (whole
+// changes) leave Redis once its CycleEnd is decided, not with the 30-day
+// per-cycle state.
+func TestReferencesDroppedAtCycleEnd(t *testing.T) {
+	t.Parallel()
+	f := newNATSFixture(t)
+	refs := transformer.NewCycleRefs(f.rdb, time.Hour)
+	kept := func() int {
+		chs, err := refs.List(ctxT(t), cfgID, cycle)
+		require.NoError(t, err)
+		return len(chs)
+	}
+	f.publishBatches(1, user("u1", "manager", "u2"))
+	stop := f.run(f.tr)
+	require.Eventually(t, func() bool { return kept() == 1 }, 10*time.Second, 20*time.Millisecond,
+		"u1's manager is not written yet: its change waits for the references round")
+	f.publishEnd(cycleEnd(cycle), cycle+"/end")
+	require.Eventually(t, func() bool { return kept() == 0 }, 10*time.Second, 20*time.Millisecond,
+		"dropped at the cycle's end")
+	require.NoError(t, stop())
+}
