@@ -59,20 +59,41 @@ func TestE2ECrashOfAnyServiceMidCycle(t *testing.T) {
 					c.startService(victim, victim)
 				}
 				require.Zero(t, p.Failed, "%s cycle: failed outcomes %v", name, p.ByStatus)
-				c.requireMirrored(m)
 				if victim == "reader" {
 					// Known gap (services/reader/README.md): a revisit batch
 					// the killed reader published but had not committed is
 					// still transformed, and the rerun's revisit batch (the
 					// set shrank meanwhile) counts only what is left, so the
-					// cycle's expected count can miss objects. Each object
-					// is still logged once, and the target is mirrored.
+					// cycle's expected count can miss objects and progress
+					// reads complete while the last writes (the released
+					// deprovisions) are still under way. Each object is
+					// still logged once, and the target comes to mirror the
+					// source: nothing is lost.
+					c.eventuallyMirrored(ctx, m)
 					c.requireLoggedOnceCountedAtLeast(ctx, cfgID, cycle, p.Expected)
 					continue
 				}
+				c.requireMirrored(m)
 				c.requireLoggedOnce(ctx, cfgID, cycle, p.Expected)
 			}
 		})
+	}
+}
+
+// eventuallyMirrored waits until the target mirrors the source, failing
+// with the last differences if it does not within a minute.
+func (c *cluster) eventuallyMirrored(ctx context.Context, m *mirror.Mirror) {
+	c.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		p := m.Diff(c.source, c.target)
+		if len(p) == 0 {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			require.Empty(c.t, p, "target differs from the source a minute after the cycle:\n%s", mirror.FirstN(p, 30))
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 
